@@ -162,18 +162,21 @@ func (c *Client) parseIPN(data, sig string) (*Result, error) {
 		return nil, fmt.Errorf("%w: ipn", ErrInvalidSignature)
 	}
 	var f [ipnFields]string
-	rest := data
-	for i := range ipnFields - 1 {
-		field, tail, ok := strings.Cut(rest, "|")
-		if !ok {
-			return nil, fmt.Errorf("%w: ipn: data has %d fields, want %d", ErrMalformed, i+1, ipnFields)
+	n, start := 0, 0
+	for i := 0; i < len(data); i++ { // a byte loop: faster than IndexByte on short fields
+		if data[i] != '|' {
+			continue
 		}
-		f[i], rest = field, tail
+		if n == ipnFields-1 {
+			return nil, fmt.Errorf("%w: ipn: data has more than %d fields (a '|' inside a value?): query the order status", ErrMalformed, ipnFields)
+		}
+		f[n] = data[start:i]
+		n, start = n+1, i+1
 	}
-	if strings.Contains(rest, "|") {
-		return nil, fmt.Errorf("%w: ipn: data has more than %d fields (a '|' inside a value?): query the order status", ErrMalformed, ipnFields)
+	if n != ipnFields-1 {
+		return nil, fmt.Errorf("%w: ipn: data has %d fields, want %d", ErrMalformed, n+1, ipnFields)
 	}
-	f[ipnFields-1] = rest
+	f[n] = data[start:]
 	return c.result(FromIPN, f[0], f[1], f[2], f[3], f[4], f[5], f[6])
 }
 

@@ -304,7 +304,7 @@ func (c *Client) call(ctx context.Context, op, path string, body apiRequest, ret
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return nil, fmt.Errorf("vtcpay: %s: %w (last error: %v)", op, ctx.Err(), lastErr)
+				return nil, fmt.Errorf("vtcpay: %s: %w; last error: %w", op, ctx.Err(), lastErr)
 			case <-t.C:
 			}
 		}
@@ -313,7 +313,10 @@ func (c *Client) call(ctx context.Context, op, path string, body apiRequest, ret
 			return env, nil
 		}
 		lastErr = err
-		if !retryable || ctx.Err() != nil {
+		if ctx.Err() != nil && retryable {
+			return nil, fmt.Errorf("vtcpay: %s: %w; last error: %w", op, ctx.Err(), err)
+		}
+		if !retryable {
 			return nil, err
 		}
 		c.log.DebugContext(ctx, "vtcpay: retrying query", "op", op, "attempt", attempt+1, "err", err)

@@ -337,3 +337,18 @@ func TestDigestLongInput(t *testing.T) {
 		}
 	}
 }
+
+// Every byte value: only hex digits, in either case, decode.
+func TestEqualHexDigestEveryByte(t *testing.T) {
+	t.Parallel()
+	for c := 0; c < 256; c++ {
+		for v := 0; v < 16; v++ {
+			digest := []byte{byte(v<<4 | v)}
+			sig := string([]byte{byte(c), byte(c)})
+			want := strings.EqualFold(sig, fmt.Sprintf("%x%x", v, v))
+			if got := EqualHexDigest(sig, digest); got != want {
+				t.Fatalf("EqualHexDigest(%q, %x) = %v, want %v", sig, digest, got, want)
+			}
+		}
+	}
+}

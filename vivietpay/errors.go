@@ -51,14 +51,14 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	msg := e.Message
-	if msg == "" {
-		msg = e.Code.Description()
-	}
 	if e.HTTPStatus != 0 && e.Code == "" {
-		return fmt.Sprintf("vivietpay: %s: http status %d: %s", e.Op, e.HTTPStatus, msg)
+		return fmt.Sprintf("vivietpay: %s: http status %d: %s", e.Op, e.HTTPStatus, e.Message)
 	}
-	return fmt.Sprintf("vivietpay: %s: response code %q: %s", e.Op, string(e.Code), msg)
+	s := fmt.Sprintf("vivietpay: %s: response code %q (%s)", e.Op, string(e.Code), e.Code.Description())
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
 }
 
 // Unwrap returns the sentinel for the outcome of the error's code.

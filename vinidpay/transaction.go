@@ -85,12 +85,26 @@ func (d *transactionData) result(op string, ref string) (*Transaction, error) {
 // order before trying again.
 func (c *Client) CreateTransaction(ctx context.Context, req CreateTransactionRequest) (*Transaction, error) {
 	const op = "create transaction"
+	body, ref, err := c.createTransactionBody(op, req)
+	if err != nil {
+		return nil, err
+	}
+	var d transactionData
+	if err := c.do(ctx, call{op: op, method: "POST", base: c.paymentBase, path: PathCreateTransaction, body: body}, &d); err != nil {
+		return nil, err
+	}
+	return d.result(op, ref)
+}
+
+// createTransactionBody validates req and returns the signed body, exactly
+// the bytes to send, and the transaction reference number.
+func (c *Client) createTransactionBody(op string, req CreateTransactionRequest) ([]byte, string, error) {
 	for _, f := range []struct{ name, v string }{
 		{"user token", req.UserToken}, {"invoice no", req.InvoiceNo},
 		{"store code", req.StoreCode}, {"pos code", req.POSCode},
 	} {
 		if err := signedField(op, f.name, f.v); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	ref := req.TransactionReferenceNumber
@@ -98,23 +112,23 @@ func (c *Client) CreateTransaction(ctx context.Context, req CreateTransactionReq
 		ref = req.InvoiceNo
 	}
 	if err := signedField(op, "transaction reference number", ref); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if len(req.Description) > 1024 {
-		return nil, invalidRequest(op, "description longer than 1024 bytes")
+		return nil, "", invalidRequest(op, "description longer than 1024 bytes")
 	}
 	amt, err := toDong(op, "amount", req.Amount)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	bill := amt
 	if !req.BillAmount.IsZero() {
 		if bill, err = toDong(op, "bill amount", req.BillAmount); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	if req.Points < 0 || req.Points > MaxAmount {
-		return nil, invalidRequest(op, "points must be 0..%d", MaxAmount)
+		return nil, "", invalidRequest(op, "points must be 0..%d", MaxAmount)
 	}
 	created := req.OrderCreatedAt
 	if created.IsZero() {
@@ -132,13 +146,9 @@ func (c *Client) CreateTransaction(ctx context.Context, req CreateTransactionReq
 	}
 	body, err := c.signBody(op, &b, b.signingString())
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	var d transactionData
-	if err := c.do(ctx, call{op: op, method: "POST", base: c.paymentBase, path: PathCreateTransaction, body: body}, &d); err != nil {
-		return nil, err
-	}
-	return d.result(op, ref)
+	return body, ref, nil
 }
 
 // ConfirmTransactionRequest carries the customer's OTP.

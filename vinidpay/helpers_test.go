@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thanhtoan/thanhtoan/signing"
 	"github.com/thanhtoan/thanhtoan/vinidpay"
 	"github.com/thanhtoan/thanhtoan/vinidpay/vinidpaytest"
 )
@@ -39,3 +40,5 @@ func newEnv(t testing.TB, opts ...vinidpaytest.Option) *env {
 	}
 	return &env{fake: fake, client: client, clock: clock}
 }
+
+func signingSecret(s string) signing.Secret { return signing.NewSecret(s) }

@@ -165,16 +165,22 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int, out any) (retry b
 		}
 		return false, fmt.Errorf("vinidpay: %s: %w: read response: %w", cl.op, ErrOutcomeUnknown, err)
 	}
+	return c.handleResponse(cl, nonce, status, resp.Header(), body, out)
+}
+
+// handleResponse verifies and then parses one answer: the size cap, the
+// response signature, the envelope, meta.code and the data.
+func (c *Client) handleResponse(cl *call, nonce string, status int, h http.Header, body []byte, out any) (retry bool, err error) {
 	if int64(len(body)) > c.maxBody {
 		return false, c.unknownIfWrite(cl, malformed(cl.op, "response larger than %d bytes", c.maxBody))
 	}
-	if err := c.verifyResponse(cl, nonce, resp.Header(), body); err != nil {
+	if err := c.verifyResponse(cl, nonce, h, body); err != nil {
 		return false, err
 	}
 	var env envelope
 	if jerr := json.Unmarshal(body, &env); jerr != nil || env.Meta == nil {
 		if status < 200 || status > 299 {
-			apiErr := &APIError{Op: cl.op, HTTPStatus: status, RequestID: resp.Header().Get(HeaderRequestID)}
+			apiErr := &APIError{Op: cl.op, HTTPStatus: status, RequestID: h.Get(HeaderRequestID)}
 			return cl.query && apiErr.Temporary(), apiErr
 		}
 		return false, c.unknownIfWrite(cl, malformed(cl.op, "response is not a meta/data envelope"))
@@ -182,7 +188,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int, out any) (retry b
 	if env.Meta.Code != http.StatusOK {
 		apiErr := &APIError{Op: cl.op, HTTPStatus: status, Code: env.Meta.Code, Message: env.Meta.Message, RequestID: env.Meta.RequestID}
 		if apiErr.RequestID == "" {
-			apiErr.RequestID = resp.Header().Get(HeaderRequestID)
+			apiErr.RequestID = h.Get(HeaderRequestID)
 		}
 		return cl.query && apiErr.Temporary(), apiErr
 	}

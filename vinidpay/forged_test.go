@@ -95,7 +95,10 @@ func TestForgedResponses(t *testing.T) {
 		}
 	})
 	t.Run("garbage signature", func(t *testing.T) {
-		c := client(t, func(_ *http.Request, r *http.Response, b []byte) []byte { r.Header.Set("X-Signature", "not base64!"); return b })
+		c := client(t, func(_ *http.Request, r *http.Response, b []byte) []byte {
+			r.Header.Set("X-Signature", "not base64!")
+			return b
+		})
 		if _, err := c.QueryOrder(ctx, "INV-F1"); !errors.Is(err, vinidpay.ErrInvalidSignature) {
 			t.Errorf("err = %v", err)
 		}

@@ -1,0 +1,26 @@
+// Package vivietpaytest is a fake Ví Việt gateway for tests and examples: an
+// httptest.Server on loopback that plays the seed's service flow step by
+// step, in both protocols (v1 SHA-256 secure_hash, v2 3DES + RSA).
+//
+//  1. It receives the order (GET /vipay/ecommerce or /vipay_v2/initpay) and
+//     verifies its signature; a forged order gets an error page (code 03).
+//  2. It shows the payer an HTML page to log in to a wallet account and
+//     choose pay or cancel (a session cookie ties the pages together).
+//  3. On cancel it ends the payment (code 01) and redirects to the cancel URL.
+//  4. It authenticates the account and checks its status, transaction limit
+//     and available balance, refusing with codes 04 to 07; then it "sends"
+//     an OTP ([Server.OTP] reads it) and checks it: wrong three times (08),
+//     expired (09).
+//  5. It debits the payer and credits the merchant's collection account
+//     ([Server.CollectionBalance]).
+//  6. It shows the result and links (and meta-refreshes) back to the
+//     merchant with a signed result; it can also deliver the result in
+//     process to a handler, once, twice, tampered or never ([Delivery]).
+//
+// It answers the modelled query and refund APIs of package vivietpay, with
+// refunds idempotent by refund_ref. [Scenario] forces each failure of step 4;
+// [Payer] drives the pages with net/http and a cookie jar, no browser.
+//
+// The fake reads and writes messages with its own code, apart from the
+// client's, so that a signing bug on either side fails the tests.
+package vivietpaytest

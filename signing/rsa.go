@@ -17,9 +17,14 @@ import (
 // MinRSABits is the smallest RSA modulus accepted: 2048 bits.
 const MinRSABits = 2048
 
-// maxKeyInput caps the size of key material accepted, so that a hostile input
-// cannot make the parser work on megabytes.
-const maxKeyInput = 64 << 10
+// MaxRSABits is the largest RSA modulus accepted: 8192 bits. Larger keys
+// only make every operation slower; a hostile one could stall a verifier.
+const MaxRSABits = 8192
+
+// maxKeyInput caps the size of key material accepted (an 8192-bit private key
+// in PEM is about 6.5 KiB), so that a hostile input cannot make the parser
+// work on megabytes.
+const maxKeyInput = 16 << 10
 
 var (
 	// ErrInvalidKey is returned for key material that cannot be parsed as a
@@ -90,15 +95,19 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 }
 
 // CheckKeySize returns [ErrWeakKey] for a key under [MinRSABits] and
-// [ErrInvalidKey] for a nil key.
+// [ErrInvalidKey] for a nil key or one over [MaxRSABits].
 func CheckKeySize(key *rsa.PublicKey) error { return checkSize(key) }
 
 func checkSize(key *rsa.PublicKey) error {
 	if key == nil || key.N == nil {
 		return fmt.Errorf("%w: nil key", ErrInvalidKey)
 	}
-	if bits := key.N.BitLen(); bits < MinRSABits {
+	bits := key.N.BitLen()
+	if bits < MinRSABits {
 		return fmt.Errorf("%w: got %d bits", ErrWeakKey, bits)
+	}
+	if bits > MaxRSABits {
+		return fmt.Errorf("%w: %d bits, more than %d", ErrInvalidKey, bits, MaxRSABits)
 	}
 	return nil
 }

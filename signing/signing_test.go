@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,6 +228,10 @@ func TestParseKeyRefusals(t *testing.T) {
 	}
 	if err := CheckKeySize(nil); !errors.Is(err, ErrInvalidKey) {
 		t.Errorf("CheckKeySize(nil) = %v", err)
+	}
+	huge := &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), MaxRSABits), E: 65537}
+	if err := CheckKeySize(huge); !errors.Is(err, ErrInvalidKey) {
+		t.Errorf("CheckKeySize(%d bits) = %v", huge.N.BitLen(), err)
 	}
 }
 

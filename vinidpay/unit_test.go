@@ -53,7 +53,9 @@ func TestNewValidates(t *testing.T) {
 		{"key code with separator", func(c *Config) { c.KeyCode = signing.NewSecret("a;b") }, nil, ErrInvalidConfig},
 		{"partner code with pipe", func(c *Config) { c.PartnerCode = "P|1" }, nil, ErrInvalidConfig},
 		{"no private key", func(c *Config) { c.PrivateKey = signing.Secret{} }, nil, ErrInvalidConfig},
-		{"garbage private key", func(c *Config) { c.PrivateKey = signing.NewSecret("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----") }, nil, signing.ErrInvalidKey},
+		{"garbage private key", func(c *Config) {
+			c.PrivateKey = signing.NewSecret("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----")
+		}, nil, signing.ErrInvalidKey},
 		{"weak private key", func(c *Config) { c.PrivateKey = signing.NewSecret(weakPEM) }, nil, signing.ErrWeakKey},
 		{"public key as private", func(c *Config) { c.PrivateKey = signing.NewSecret(c.VinIDPublicKey) }, nil, signing.ErrInvalidKey},
 		{"no vinid key", func(c *Config) { c.VinIDPublicKey = "" }, nil, ErrInvalidConfig},
@@ -272,20 +274,56 @@ func TestInvalidRequestsAreNotSent(t *testing.T) {
 	ok := CreateTransactionRequest{UserToken: "T", InvoiceNo: "I", Amount: decimal.NewFromInt(1000), StoreCode: "S", POSCode: "P"}
 	edit := func(f func(*CreateTransactionRequest)) CreateTransactionRequest { r := ok; f(&r); return r }
 	calls := map[string]func() error{
-		"link: no user":        func() error { _, err := c.LinkWallet(ctx, LinkWalletRequest{CallbackURL: "https://m/cb"}); return err },
-		"link: relative cb":    func() error { _, err := c.LinkWallet(ctx, LinkWalletRequest{PartnerUserID: "u", CallbackURL: "/cb"}); return err },
-		"link: pipe in user":   func() error { _, err := c.LinkWallet(ctx, LinkWalletRequest{PartnerUserID: "u|x", CallbackURL: "https://m/cb"}); return err },
-		"status: no link id":   func() error { _, err := c.LinkStatus(ctx, LinkStatusRequest{PartnerUserID: "u", CallbackURL: "https://m/cb"}); return err },
-		"status: no cb":        func() error { _, err := c.LinkStatus(ctx, LinkStatusRequest{LinkReferenceID: "L", PartnerUserID: "u"}); return err },
-		"unlink: no token":     func() error { return c.UnlinkWallet(ctx, UnlinkWalletRequest{}) },
-		"create: no token":     func() error { _, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.UserToken = "" })); return err },
-		"create: no store":     func() error { _, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.StoreCode = "" })); return err },
-		"create: zero":         func() error { _, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.Amount = decimal.Zero })); return err },
-		"create: fraction":     func() error { _, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.Amount = decimal.RequireFromString("10.5") })); return err },
-		"create: negative":     func() error { _, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.Amount = decimal.NewFromInt(-5) })); return err },
-		"create: bad bill":     func() error { _, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.BillAmount = decimal.RequireFromString("0.1") })); return err },
-		"create: neg points":   func() error { _, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.Points = -1 })); return err },
-		"create: ctrl invoice": func() error { _, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.InvoiceNo = "I\n" })); return err },
+		"link: no user": func() error { _, err := c.LinkWallet(ctx, LinkWalletRequest{CallbackURL: "https://m/cb"}); return err },
+		"link: relative cb": func() error {
+			_, err := c.LinkWallet(ctx, LinkWalletRequest{PartnerUserID: "u", CallbackURL: "/cb"})
+			return err
+		},
+		"link: pipe in user": func() error {
+			_, err := c.LinkWallet(ctx, LinkWalletRequest{PartnerUserID: "u|x", CallbackURL: "https://m/cb"})
+			return err
+		},
+		"status: no link id": func() error {
+			_, err := c.LinkStatus(ctx, LinkStatusRequest{PartnerUserID: "u", CallbackURL: "https://m/cb"})
+			return err
+		},
+		"status: no cb": func() error {
+			_, err := c.LinkStatus(ctx, LinkStatusRequest{LinkReferenceID: "L", PartnerUserID: "u"})
+			return err
+		},
+		"unlink: no token": func() error { return c.UnlinkWallet(ctx, UnlinkWalletRequest{}) },
+		"create: no token": func() error {
+			_, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.UserToken = "" }))
+			return err
+		},
+		"create: no store": func() error {
+			_, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.StoreCode = "" }))
+			return err
+		},
+		"create: zero": func() error {
+			_, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.Amount = decimal.Zero }))
+			return err
+		},
+		"create: fraction": func() error {
+			_, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.Amount = decimal.RequireFromString("10.5") }))
+			return err
+		},
+		"create: negative": func() error {
+			_, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.Amount = decimal.NewFromInt(-5) }))
+			return err
+		},
+		"create: bad bill": func() error {
+			_, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.BillAmount = decimal.RequireFromString("0.1") }))
+			return err
+		},
+		"create: neg points": func() error {
+			_, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.Points = -1 }))
+			return err
+		},
+		"create: ctrl invoice": func() error {
+			_, err := c.CreateTransaction(ctx, edit(func(r *CreateTransactionRequest) { r.InvoiceNo = "I\n" }))
+			return err
+		},
 		"confirm: no otp": func() error {
 			_, err := c.ConfirmTransaction(ctx, ConfirmTransactionRequest{UserToken: "T", TransactionID: "X", TransactionReferenceNumber: "R"})
 			return err
@@ -294,10 +332,16 @@ func TestInvalidRequestsAreNotSent(t *testing.T) {
 			_, err := c.ConfirmOrder(ctx, ConfirmOrderRequest{InvoiceNo: "I", OrderStatus: "MAYBE"})
 			return err
 		},
-		"query: slash":       func() error { _, err := c.QueryOrder(ctx, "a/../b"); return err },
-		"query: empty":       func() error { _, err := c.QueryOrder(ctx, ""); return err },
-		"refund: no ref":     func() error { _, err := c.Refund(ctx, RefundRequest{OrderID: "I", Amount: decimal.NewFromInt(1)}); return err },
-		"refund: fraction":   func() error { _, err := c.Refund(ctx, RefundRequest{OrderID: "I", RefundReferenceID: "R", Amount: decimal.RequireFromString("0.5")}); return err },
+		"query: slash": func() error { _, err := c.QueryOrder(ctx, "a/../b"); return err },
+		"query: empty": func() error { _, err := c.QueryOrder(ctx, ""); return err },
+		"refund: no ref": func() error {
+			_, err := c.Refund(ctx, RefundRequest{OrderID: "I", Amount: decimal.NewFromInt(1)})
+			return err
+		},
+		"refund: fraction": func() error {
+			_, err := c.Refund(ctx, RefundRequest{OrderID: "I", RefundReferenceID: "R", Amount: decimal.RequireFromString("0.5")})
+			return err
+		},
 		"nil context":        func() error { _, err := c.QueryOrder(nil, "I"); return err }, //nolint:staticcheck // testing a nil context on purpose
 		"qr: empty":          func() error { _, err := QRCodePNG("", 256); return err },
 		"qr: too small":      func() error { _, err := QRCodePNG("https://x", 8); return err },

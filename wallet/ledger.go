@@ -170,6 +170,39 @@ func (t Transfer) Validate() error {
 	return err
 }
 
+// ValidateBatch validates each transfer of a batch and refuses duplicate
+// IDs in it, and commits or voids of a hold posted in the same batch. Errors
+// are *TransferError. Ledger implementations call it first in Post.
+func ValidateBatch(ts []Transfer) error {
+	for i, t := range ts {
+		if err := t.Validate(); err != nil {
+			return &TransferError{Index: i, ID: t.ID, Err: err}
+		}
+	}
+	return checkBatchIDs(ts)
+}
+
+// checkBatchIDs refuses duplicate IDs in a batch and commits or voids of a
+// hold posted in the same batch.
+func checkBatchIDs(ts []Transfer) error {
+	if len(ts) < 2 {
+		return nil
+	}
+	ids := make(map[string]int, len(ts))
+	for i, t := range ts {
+		if _, dup := ids[t.ID]; dup {
+			return &TransferError{Index: i, ID: t.ID, Err: fmt.Errorf("%w: id appears twice in the batch", ErrInvalidTransfer)}
+		}
+		ids[t.ID] = i
+	}
+	for i, t := range ts {
+		if _, same := ids[t.HoldID]; t.HoldID != "" && same {
+			return &TransferError{Index: i, ID: t.ID, Err: fmt.Errorf("%w: a %s cannot be in the batch of its hold", ErrInvalidTransfer, t.Kind)}
+		}
+	}
+	return nil
+}
+
 // validate is Validate that also returns the amount in minor units (zero
 // for commits without currency or amount, and voids).
 func (t Transfer) validate() (int64, error) {

@@ -330,27 +330,6 @@ func (l *MemoryLedger) Post(ctx context.Context, transfers ...Transfer) ([]Resul
 	}
 }
 
-// checkBatchIDs refuses duplicate IDs in a batch and commits or voids of a
-// hold posted in the same batch.
-func checkBatchIDs(ts []Transfer) error {
-	if len(ts) < 2 {
-		return nil
-	}
-	ids := make(map[string]int, len(ts))
-	for i, t := range ts {
-		if _, dup := ids[t.ID]; dup {
-			return &TransferError{Index: i, ID: t.ID, Err: fmt.Errorf("%w: id appears twice in the batch", ErrInvalidTransfer)}
-		}
-		ids[t.ID] = i
-	}
-	for i, t := range ts {
-		if _, same := ids[t.HoldID]; t.HoldID != "" && same {
-			return &TransferError{Index: i, ID: t.ID, Err: fmt.Errorf("%w: a %s cannot be in the batch of its hold", ErrInvalidTransfer, t.Kind)}
-		}
-	}
-	return nil
-}
-
 // tryPost makes one attempt at a batch. A non-nil wait means a record was
 // being written by another batch: wait for it and try again.
 func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err error) {

@@ -1,0 +1,154 @@
+package pgledger_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+	"github.com/thanhtoan/thanhtoan/wallet"
+	"github.com/thanhtoan/thanhtoan/wallet/pgledger"
+	"github.com/thanhtoan/thanhtoan/wallet/wallettest"
+)
+
+// testPool returns a pool whose connections use a fresh schema, dropped at
+// the end of the test, so tests run in parallel and re-run cleanly.
+func testPool(tb testing.TB, maxConns int32) *pgxpool.Pool {
+	tb.Helper()
+	url := os.Getenv("THANHTOAN_TEST_POSTGRES")
+	if url == "" {
+		if os.Getenv("THANHTOAN_REQUIRE_POSTGRES") == "1" {
+			tb.Fatal("THANHTOAN_REQUIRE_POSTGRES=1 but THANHTOAN_TEST_POSTGRES is unset: the PostgreSQL tests must not be skipped")
+		}
+		tb.Skip("PostgreSQL tests skipped: set THANHTOAN_TEST_POSTGRES=postgres://user:pass@127.0.0.1:5432/db?sslmode=disable " +
+			"(or run `source .ci/setup-postgres.sh` as root, which starts a local server and sets it)")
+	}
+	ctx := context.Background()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "pgledger_test_" + hex.EncodeToString(b[:])
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		tb.Fatalf("connect to THANHTOAN_TEST_POSTGRES: %v", err)
+	}
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatal(err)
+	}
+	_ = admin.Close(ctx)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.MaxConns = maxConns
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		pool.Close()
+		admin, err := pgx.Connect(ctx, url)
+		if err != nil {
+			tb.Errorf("cleanup: %v", err)
+			return
+		}
+		defer admin.Close(ctx)
+		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("cleanup: %v", err)
+		}
+	})
+	return pool
+}
+
+func newLedger(tb testing.TB, maxConns int32, opts ...pgledger.Option) *pgledger.Ledger {
+	tb.Helper()
+	l, err := pgledger.New(context.Background(), testPool(tb, maxConns), opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l
+}
+
+func TestConformance(t *testing.T) {
+	wallettest.TestLedger(t, func(t *testing.T) wallet.Ledger { return newLedger(t, 6) })
+}
+
+func TestMigrateIdempotentAndConcurrent(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t, 8)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Go(func() { errs <- pgledger.Migrate(ctx, pool) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pgledger.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM wallet_schema_migrations`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("schema_migrations rows = %d, %v", n, err)
+	}
+}
+
+func TestDatabaseEnforces(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t, 2)
+	ctx := context.Background()
+	l, err := pgledger.New(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.CreateAccounts(ctx, wallet.Account{ID: "src", Currency: wallet.VND},
+		wallet.Account{ID: "w", Currency: wallet.VND, Flags: wallet.NoOverdraft}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Post(ctx, wallet.Transfer{ID: "t", Debit: "src", Credit: "w", Amount: decimal.NewFromInt(10), Currency: wallet.VND}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ sql, want string }{
+		{`UPDATE wallet_entries SET credits_posted = 1000`, "immutable"},
+		{`DELETE FROM wallet_entries`, "immutable"},
+		{`TRUNCATE wallet_entries CASCADE`, "immutable"},
+		{`UPDATE wallet_transfers SET amount = 1000`, "immutable"},
+		{`DELETE FROM wallet_transfers WHERE id = 't'`, "immutable"},
+		// A wallet cannot be overdrawn even by hand.
+		{`UPDATE wallet_accounts SET debits_posted = 11 WHERE id = 'w'`, "wallet_accounts_no_overdraft"},
+		{`UPDATE wallet_accounts SET debits_pending = 11 WHERE id = 'w'`, "wallet_accounts_no_overdraft"},
+		// An ID is unique from the first migration on.
+		{`INSERT INTO wallet_transfers (id, kind, debit_account, credit_account, currency, hold_id, units, up_to,
+			timeout_ms, code, reference, amount, created_at) VALUES ('t', 0, 'src', 'w', 'VND', '', 1, false, 0, '', '', 1, now())`, "wallet_transfers_pkey"},
+		{`INSERT INTO wallet_hold_resolutions VALUES ('t', 'x', 2, now()), ('t', 'y', 3, now())`, "wallet_hold_resolutions_pkey"},
+	} {
+		_, err := pool.Exec(ctx, tc.sql)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v; want it to mention %q", tc.sql, err, tc.want)
+		}
+	}
+}
+
+func TestNewOptions(t *testing.T) {
+	if _, err := pgledger.New(context.Background(), nil); err == nil {
+		t.Fatal("nil pool accepted")
+	}
+	pool := testPool(t, 2)
+	if _, err := pgledger.New(context.Background(), pool, pgledger.WithClock(nil)); err == nil {
+		t.Fatal("nil clock accepted")
+	}
+	if _, err := pgledger.New(context.Background(), pool, pgledger.WithMaxRetries(-1)); err == nil {
+		t.Fatal("negative retries accepted")
+	}
+}

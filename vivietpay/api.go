@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -48,6 +49,9 @@ func (c *Client) Query(ctx context.Context, order Order) (*Result, error) {
 	v, err := c.seal(op, params)
 	if err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("vivietpay: %s: not sent: %w", op, err)
 	}
 	path := c.paths.QueryV1
 	if c.protocol == V2 {
@@ -127,6 +131,9 @@ func (c *Client) Refund(ctx context.Context, req RefundRequest) (*Refund, error)
 	v, err := c.seal(op, params)
 	if err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("vivietpay: %s: not sent: %w", op, err)
 	}
 	path := c.paths.RefundV1
 	if c.protocol == V2 {

@@ -108,7 +108,7 @@ type orderCode struct {
 
 type apiRequest struct {
 	MerchantType          string      `json:"merchantType"`
-	IntergratedID         string      `json:"intergratedID"`
+	IntergratedID         json.Number `json:"intergratedID"` // website_id is an int in VTC Pay's table
 	RevceiverAccount      string      `json:"revceiverAccount"`
 	FromDate              string      `json:"fromDate,omitempty"`
 	ToDate                string      `json:"toDate,omitempty"`
@@ -150,7 +150,7 @@ func (c *Client) QueryOrderStatus(ctx context.Context, req OrderStatusRequest) (
 	if len(req.ReferenceNumbers) == 0 || len(req.ReferenceNumbers) > 100 {
 		return nil, &FieldError{"listMerchantOrderCode", "between 1 and 100 references"}
 	}
-	body := apiRequest{MerchantType: merchantType, IntergratedID: c.websiteID, RevceiverAccount: c.cfg.ReceiverAccount, Sign: c.apiSign()}
+	body := apiRequest{MerchantType: merchantType, IntergratedID: json.Number(c.websiteID), RevceiverAccount: c.cfg.ReceiverAccount, Sign: c.apiSign()}
 	for _, ref := range req.ReferenceNumbers {
 		if err := checkReference(ref); err != nil {
 			return nil, err
@@ -210,7 +210,7 @@ func (c *Client) Refund(ctx context.Context, req RefundRequest) (*RefundResponse
 		return nil, err
 	}
 	body := apiRequest{
-		MerchantType: merchantType, IntergratedID: c.websiteID, RevceiverAccount: c.cfg.ReceiverAccount, Sign: c.apiSign(),
+		MerchantType: merchantType, IntergratedID: json.Number(c.websiteID), RevceiverAccount: c.cfg.ReceiverAccount, Sign: c.apiSign(),
 		ListMerchantOrderCode: []orderCode{{OrderCode: req.ReferenceNumber, RefundAmount: json.Number(amt)}},
 	}
 	env, err := c.call(ctx, op, c.apiPaths.refund, body, false)
@@ -257,7 +257,7 @@ func (c *Client) SaleHistory(ctx context.Context, req SaleHistoryRequest) (*Sale
 	ict := time.FixedZone("ICT", 7*3600)
 	from, to := req.From.In(ict).Format(c.histDate), req.To.In(ict).Format(c.histDate)
 	body := apiRequest{
-		MerchantType: merchantType, IntergratedID: c.websiteID, RevceiverAccount: c.cfg.ReceiverAccount,
+		MerchantType: merchantType, IntergratedID: json.Number(c.websiteID), RevceiverAccount: c.cfg.ReceiverAccount,
 		FromDate: from, ToDate: to, Sign: c.apiSign(from, to),
 	}
 	env, err := c.call(ctx, op, c.apiPaths.saleHistory, body, true)

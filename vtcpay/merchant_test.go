@@ -66,7 +66,7 @@ func TestQueryOrderStatusRequestAndKnownShape(t *testing.T) {
 	}
 	// The request: field spellings as VTC Pay expects them, and the sign made by openssl.
 	want := map[string]any{
-		"merchantType": "WEBSITE", "intergratedID": "123456", "revceiverAccount": testReceiver,
+		"merchantType": "WEBSITE", "intergratedID": 123456, "revceiverAccount": testReceiver,
 		"sign":                  vectors(t)["api-sign"].digest,
 		"listMerchantOrderCode": []any{map[string]any{"orderCode": "ORDER-1"}},
 	}

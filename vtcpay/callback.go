@@ -90,8 +90,9 @@ const ipnFields = 7
 // amount, message, payment_type, reference_number, status, trans_ref_no,
 // website_id and signature. The signature is checked first, over the values
 // of every parameter received except signature, ordered by name, joined with
-// "|", then "|" and the secret key; letter case is ignored and the comparison
-// takes constant time. A missing or wrong signature gives ErrInvalidSignature;
+// "|", then "|" and the secret key (a return holding an empty field is also
+// accepted when signed without it, the checkout's rule); letter case is
+// ignored and the comparison takes constant time. A missing or wrong signature gives ErrInvalidSignature;
 // repeated parameters or a verified but unreadable field give ErrMalformed; a
 // result for another website gives ErrWrongMerchant.
 //
@@ -117,13 +118,19 @@ func (c *Client) ParseReturn(q url.Values) (*Result, error) {
 		params = append(params, signing.Param{Key: k, Value: vs[0]})
 	}
 	signing.SortParams(params)
-	var msg [512]byte
-	b := signing.AppendJoinSorted(msg[:0], "|", params)
-	b = append(b, '|')
-	b = append(b, c.secret...)
-	d := sha256.Sum256(b)
-	if !signing.EqualHexDigest(sig, d[:]) {
-		return nil, fmt.Errorf("%w: return", ErrInvalidSignature)
+	if !c.verifySorted(sig, params) {
+		// VTC Pay's document lists every return field in the signed string;
+		// its checkout rule signs only non-empty parameters. A return with an
+		// empty field (message, say) is accepted when signed either way.
+		nonEmpty := params[:0:0]
+		for _, p := range params {
+			if p.Value != "" {
+				nonEmpty = append(nonEmpty, p)
+			}
+		}
+		if len(nonEmpty) == len(params) || !c.verifySorted(sig, nonEmpty) {
+			return nil, fmt.Errorf("%w: return", ErrInvalidSignature)
+		}
 	}
 	get := func(k string) string {
 		if vs := q[k]; len(vs) == 1 {
@@ -132,6 +139,16 @@ func (c *Client) ParseReturn(q url.Values) (*Result, error) {
 		return ""
 	}
 	return c.result(FromReturn, get("amount"), get("message"), get("payment_type"), get("reference_number"), get("status"), get("trans_ref_no"), get("website_id"))
+}
+
+// verifySorted reports whether sig is the signature of the sorted params.
+func (c *Client) verifySorted(sig string, sorted []signing.Param) bool {
+	var msg [512]byte
+	b := signing.AppendJoinSorted(msg[:0], "|", sorted)
+	b = append(b, '|')
+	b = append(b, c.secret...)
+	d := sha256.Sum256(b)
+	return signing.EqualHexDigest(sig, d[:])
 }
 
 // ParseIPN verifies and reads VTC Pay's server notification, the form fields

@@ -125,6 +125,24 @@ func TestParseReturn(t *testing.T) {
 	if _, err := c.ParseReturn(q); err != nil {
 		t.Fatalf("lowercase signature: %v", err)
 	}
+	// An empty message, signed with it (the document's list of fields) or
+	// without it (the checkout's non-empty rule).
+	empty := successReturn()
+	empty.Set("message", "")
+	withEmpty := signReturn(empty, testSecret)
+	if _, err := c.ParseReturn(withEmpty); err != nil {
+		t.Fatalf("empty message signed with it: %v", err)
+	}
+	noMsgSigned := successReturn()
+	noMsgSigned.Del("message")
+	withEmpty.Set("signature", signReturn(noMsgSigned, testSecret).Get("signature"))
+	if _, err := c.ParseReturn(withEmpty); err != nil {
+		t.Fatalf("empty message signed without it: %v", err)
+	}
+	withEmpty.Set("status", "7")
+	if _, err := c.ParseReturn(withEmpty); !errors.Is(err, ErrInvalidSignature) {
+		t.Fatalf("tampered return with an empty field: %v", err)
+	}
 	// Without an optional field, the signature covers what was received.
 	noMsg := successReturn()
 	noMsg.Del("message")

@@ -333,15 +333,21 @@ func (l *MemoryLedger) Post(ctx context.Context, transfers ...Transfer) ([]Resul
 // tryPost makes one attempt at a batch. A non-nil wait means a record was
 // being written by another batch: wait for it and try again.
 func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err error) {
-	// A: find IDs recorded before.
+	// A: find IDs recorded before, and reserve the new ones (an inflight
+	// record makes concurrent posts of the same ID wait for the outcome).
 	for i := range ops {
 		op := &ops[i]
 		sh := l.shard(op.t.ID)
 		sh.mu.Lock()
 		r := sh.m[op.t.ID]
+		if r == nil {
+			op.rec = &memRecord{id: op.t.ID}
+			sh.m[op.t.ID] = op.rec
+		}
 		sh.mu.Unlock()
 		if r != nil {
 			if st := r.state.Load(); st == recInflight || st == recAbandoned {
+				l.release(ops[:i], -1, nil)
 				return nil, r, nil
 			}
 			op.existing = r
@@ -355,7 +361,12 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		op := &ops[i]
 		wait, ferr := l.resolve(op)
 		if wait != nil {
+			l.release(ops, -1, nil)
 			return nil, wait, nil
+		}
+		if op.rec != nil {
+			r := op.rec
+			r.key, r.hold, r.debitAc, r.creditAc = op.key, op.hold, op.debit, op.credit
 		}
 		switch {
 		case ferr != nil && op.existing == nil:
@@ -377,15 +388,13 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 			locks = append(locks, ops[i].debit, ops[i].credit)
 		}
 	}
-	slices.SortFunc(locks, func(a, b *memAccount) int {
-		switch {
-		case a.id < b.id:
-			return -1
-		case a.id > b.id:
-			return 1
+	if len(locks) == 2 {
+		if locks[1].id < locks[0].id {
+			locks[0], locks[1] = locks[1], locks[0]
 		}
-		return 0
-	})
+	} else {
+		sortAccounts(locks)
+	}
 	locks = slices.Compact(locks)
 	for _, a := range locks {
 		a.mu.Lock()
@@ -394,24 +403,6 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		for _, a := range locks {
 			a.mu.Unlock()
 		}
-	}
-	// Reserve the new IDs.
-	for i := range ops {
-		op := &ops[i]
-		if op.existing != nil {
-			continue
-		}
-		sh := l.shard(op.t.ID)
-		sh.mu.Lock()
-		if r := sh.m[op.t.ID]; r != nil { // lost a race for this ID
-			sh.mu.Unlock()
-			l.release(ops[:i], -1, nil)
-			unlock()
-			return nil, r, nil
-		}
-		op.rec = &memRecord{id: op.t.ID, key: op.key, hold: op.hold, debitAc: op.debit, creditAc: op.credit}
-		sh.m[op.t.ID] = op.rec
-		sh.mu.Unlock()
 	}
 	// D: check the batch on copies of the balances.
 	var balBuf [4]MinorBalance
@@ -440,7 +431,7 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		}
 		op.di, op.ci = index(op.debit), index(op.credit)
 		if ferr := simulate(op, &bals[op.di], &bals[op.ci], now, resolved); ferr != nil {
-			l.release(ops, i, ferr)
+			l.release(all, i, ferr)
 			unlock()
 			return nil, nil, &TransferError{Index: i, ID: op.t.ID, Err: ferr}
 		}
@@ -449,11 +440,12 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		}
 	}
 	if bFail < len(all) {
-		l.release(ops, -1, nil)
 		unlock()
 		if bRecord {
-			return l.fail(all, bFail, bErr)
+			l.release(all, bFail, bErr)
+			return nil, nil, &TransferError{Index: bFail, ID: all[bFail].t.ID, Err: bErr}
 		}
+		l.release(all, -1, nil)
 		return nil, nil, bErr
 	}
 	// E: apply.
@@ -499,6 +491,18 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 	return res, nil, nil
 }
 
+func sortAccounts(as []*memAccount) {
+	slices.SortFunc(as, func(a, b *memAccount) int {
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+}
+
 func addBal(b, d MinorBalance) MinorBalance {
 	return MinorBalance{b.DebitsPosted + d.DebitsPosted, b.CreditsPosted + d.CreditsPosted,
 		b.DebitsPending + d.DebitsPending, b.CreditsPending + d.CreditsPending}
@@ -532,23 +536,6 @@ func (l *MemoryLedger) release(ops []memOp, failed int, ferr error) {
 		op.rec.state.Store(recAbandoned) // wakes waiters, who find the ID gone
 		op.rec = nil
 	}
-}
-
-// fail records that the transfer at index i failed before any lock was
-// taken, and reports it.
-func (l *MemoryLedger) fail(ops []memOp, i int, ferr error) ([]Result, *memRecord, error) {
-	op := &ops[i]
-	sh := l.shard(op.t.ID)
-	sh.mu.Lock()
-	if r := sh.m[op.t.ID]; r != nil {
-		sh.mu.Unlock()
-		return nil, r, nil // recorded meanwhile: start again
-	}
-	r := &memRecord{id: op.t.ID, key: op.key, err: ferr}
-	r.state.Store(recFailed)
-	sh.m[op.t.ID] = r
-	sh.mu.Unlock()
-	return nil, nil, &TransferError{Index: i, ID: op.t.ID, Err: ferr}
 }
 
 // resolve fills op's accounts, hold and normalized key.

@@ -1,0 +1,223 @@
+package wallet_test
+
+import (
+	"context"
+	"hash/maphash"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/thanhtoan/thanhtoan/wallet"
+)
+
+// Benchmarks of the in-memory ledger, each beside its floor:
+//
+//	go test -run '^$' -bench 'Memory' -benchmem ./wallet/
+//
+// The floor (BenchmarkMemoryPostFloor, BenchmarkMemoryPostHotFloor) does the
+// bare bookkeeping of a transfer with nothing else: a string ID built the
+// same way, inserted into a sharded map, two per-account mutexes taken in ID
+// order, a balance check and int64 adds, and one history record appended to
+// each account. No validation, no decimal conversion, no idempotency
+// comparison, no results. The ledger's cost over the floor is what its
+// contract costs.
+
+const benchWallets = 1024
+
+var benchGoroutine atomic.Uint64
+
+func benchID(prefix []byte, n uint64) string {
+	return string(strconv.AppendUint(prefix, n, 36))
+}
+
+func benchPrefix() []byte {
+	return strconv.AppendUint([]byte("b"), benchGoroutine.Add(1), 36)
+}
+
+func newBenchLedger(b *testing.B) (*wallet.MemoryLedger, []string) {
+	ctx := context.Background()
+	l := wallet.NewMemoryLedger()
+	ids := make([]string, benchWallets)
+	accs := []wallet.Account{{ID: "src", Currency: wallet.VND}}
+	for i := range ids {
+		ids[i] = "w" + strconv.Itoa(i)
+		accs = append(accs, wallet.Account{ID: ids[i], Currency: wallet.VND, Flags: wallet.NoOverdraft})
+	}
+	if err := l.CreateAccounts(ctx, accs...); err != nil {
+		b.Fatal(err)
+	}
+	for _, w := range ids {
+		if _, err := l.Post(ctx, wallet.Transfer{ID: "fund" + w, Debit: "src", Credit: w,
+			Amount: decimal.NewFromInt(1 << 50), Currency: wallet.VND}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return l, ids
+}
+
+func reportTPS(b *testing.B) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "transfers/s")
+}
+
+// BenchmarkMemoryPost: parallel single-transfer batches between random
+// pairs of 1024 wallets.
+func BenchmarkMemoryPost(b *testing.B) {
+	l, ws := newBenchLedger(b)
+	ctx := context.Background()
+	amount := decimal.NewFromInt(1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		prefix := benchPrefix()
+		x := uint64(len(prefix)) * 0x9e3779b97f4a7c15
+		var n uint64
+		for pb.Next() {
+			n++
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			i, j := int(x%benchWallets), int((x>>20)%(benchWallets-1))
+			if j >= i {
+				j++
+			}
+			if _, err := l.Post(ctx, wallet.Transfer{ID: benchID(prefix, n), Debit: ws[i], Credit: ws[j],
+				Amount: amount, Currency: wallet.VND}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	reportTPS(b)
+}
+
+// BenchmarkMemoryPostHot: parallel transfers that all debit one wallet.
+func BenchmarkMemoryPostHot(b *testing.B) {
+	l, ws := newBenchLedger(b)
+	ctx := context.Background()
+	amount := decimal.NewFromInt(1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		prefix := benchPrefix()
+		var n uint64
+		for pb.Next() {
+			n++
+			if _, err := l.Post(ctx, wallet.Transfer{ID: benchID(prefix, n), Debit: ws[0], Credit: ws[1+int(n%(benchWallets-1))],
+				Amount: amount, Currency: wallet.VND}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	reportTPS(b)
+}
+
+// floorLedger is the floor: the least bookkeeping a concurrent ledger can do.
+type floorLedger struct {
+	seed     maphash.Seed
+	shards   [256]floorShard
+	accounts []*floorAccount
+}
+
+type floorShard struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+	_  [48]byte
+}
+
+type floorAccount struct {
+	mu      sync.Mutex
+	id      int
+	dp, cp  int64
+	history []floorEntry
+}
+
+type floorEntry struct {
+	id    string
+	after int64
+}
+
+func newFloor() *floorLedger {
+	f := &floorLedger{seed: maphash.MakeSeed()}
+	for i := range f.shards {
+		f.shards[i].m = map[string]struct{}{}
+	}
+	for i := range benchWallets {
+		f.accounts = append(f.accounts, &floorAccount{id: i, cp: 1 << 50})
+	}
+	return f
+}
+
+func (f *floorLedger) post(id string, from, to int, amount int64) bool {
+	sh := &f.shards[maphash.String(f.seed, id)%256]
+	sh.mu.Lock()
+	if _, dup := sh.m[id]; dup {
+		sh.mu.Unlock()
+		return false
+	}
+	sh.m[id] = struct{}{}
+	sh.mu.Unlock()
+	a, c := f.accounts[from], f.accounts[to]
+	first, second := a, c
+	if c.id < a.id {
+		first, second = c, a
+	}
+	first.mu.Lock()
+	second.mu.Lock()
+	ok := a.cp-a.dp >= amount
+	if ok {
+		a.dp += amount
+		c.cp += amount
+		a.history = append(a.history, floorEntry{id, a.cp - a.dp})
+		c.history = append(c.history, floorEntry{id, c.cp - c.dp})
+	}
+	second.mu.Unlock()
+	first.mu.Unlock()
+	return ok
+}
+
+func BenchmarkMemoryPostFloor(b *testing.B) {
+	f := newFloor()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		prefix := benchPrefix()
+		x := uint64(len(prefix)) * 0x9e3779b97f4a7c15
+		var n uint64
+		for pb.Next() {
+			n++
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			i, j := int(x%benchWallets), int((x>>20)%(benchWallets-1))
+			if j >= i {
+				j++
+			}
+			if !f.post(benchID(prefix, n), i, j, 1) {
+				b.Error("floor post refused")
+				return
+			}
+		}
+	})
+	reportTPS(b)
+}
+
+func BenchmarkMemoryPostHotFloor(b *testing.B) {
+	f := newFloor()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		prefix := benchPrefix()
+		var n uint64
+		for pb.Next() {
+			n++
+			if !f.post(benchID(prefix, n), 0, 1+int(n%(benchWallets-1)), 1) {
+				b.Error("floor post refused")
+				return
+			}
+		}
+	})
+	reportTPS(b)
+}

@@ -92,6 +92,24 @@ func (cb *callbacks) install(e *env) {
 	}))
 }
 
+func (cb *callbacks) pays() []*vinidpay.PaymentCallback {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	return append([]*vinidpay.PaymentCallback(nil), cb.payments...)
+}
+
+func (cb *callbacks) lnks() []*vinidpay.LinkCallback {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	return append([]*vinidpay.LinkCallback(nil), cb.links...)
+}
+
+func (cb *callbacks) errs() []error {
+	cb.mu.Lock()
+	defer cb.mu.Unlock()
+	return append([]error(nil), cb.refused...)
+}
+
 func TestLinkWalletWithCallback(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -109,10 +127,10 @@ func TestLinkWalletWithCallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cbs.links) != 1 || len(cbs.refused) != 0 {
-		t.Fatalf("links %d refused %v", len(cbs.links), cbs.refused)
+	if len(cbs.lnks()) != 1 || len(cbs.errs()) != 0 {
+		t.Fatalf("links %d refused %v", len(cbs.lnks()), cbs.errs())
 	}
-	got := cbs.links[0]
+	got := cbs.lnks()[0]
 	if got.UserToken != tok || got.MaskedPhone != "*******321" || got.LinkReferenceID != lk.LinkID || got.PartnerUserID != "alice@example.com" || !got.Linked() {
 		t.Errorf("link callback = %+v", got)
 	}
@@ -144,7 +162,7 @@ func TestLinkStatusPollingWhenCallbackNeverArrives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cbs.links) != 0 || len(e.fake.Deliveries()) != 0 {
+	if len(cbs.lnks()) != 0 || len(e.fake.Deliveries()) != 0 {
 		t.Fatalf("a callback arrived: %v", e.fake.Deliveries())
 	}
 	e.clock.Advance(time.Minute)
@@ -221,10 +239,10 @@ func TestPayBelowThresholdWithoutConfirmation(t *testing.T) {
 	if got := e.fake.MerchantBalance(); got != threshold-1 {
 		t.Errorf("merchant balance %d", got)
 	}
-	if len(cbs.payments) != 1 {
-		t.Fatalf("payment callbacks %d, refused %v", len(cbs.payments), cbs.refused)
+	if len(cbs.pays()) != 1 {
+		t.Fatalf("payment callbacks %d, refused %v", len(cbs.pays()), cbs.errs())
 	}
-	cb := cbs.payments[0]
+	cb := cbs.pays()[0]
 	if cb.OrderID != "INV-B1" || cb.TransactionID != tx.TransactionID || cb.Outcome != vinidpay.OutcomeSucceeded || cb.AmountConfirmed {
 		t.Errorf("callback = %+v", cb)
 	}
@@ -283,8 +301,8 @@ func TestPayAtThresholdWithOTP(t *testing.T) {
 		if got := e.balance(t, uid); got != 2_000_000 {
 			t.Errorf("balance %d", got)
 		}
-		if len(cbs.payments) != 1 || cbs.payments[0].TransactionID != tx.TransactionID {
-			t.Errorf("callbacks %+v", cbs.payments)
+		if len(cbs.pays()) != 1 || cbs.pays()[0].TransactionID != tx.TransactionID {
+			t.Errorf("callbacks %+v", cbs.pays())
 		}
 	})
 
@@ -386,8 +404,8 @@ func TestHoldingThenConfirmOrder(t *testing.T) {
 	if tx.Outcome != vinidpay.OutcomeHeld {
 		t.Fatalf("outcome %v", tx.Outcome)
 	}
-	if e.balance(t, uid) != 600_000 || e.fake.HeldBalance() != 400_000 || e.fake.MerchantBalance() != 0 || len(cbs.payments) != 0 {
-		t.Fatalf("after hold: balance %d held %d merchant %d callbacks %d", e.balance(t, uid), e.fake.HeldBalance(), e.fake.MerchantBalance(), len(cbs.payments))
+	if e.balance(t, uid) != 600_000 || e.fake.HeldBalance() != 400_000 || e.fake.MerchantBalance() != 0 || len(cbs.pays()) != 0 {
+		t.Fatalf("after hold: balance %d held %d merchant %d callbacks %d", e.balance(t, uid), e.fake.HeldBalance(), e.fake.MerchantBalance(), len(cbs.pays()))
 	}
 	res, err := e.client.ConfirmOrder(ctx, vinidpay.ConfirmOrderRequest{InvoiceNo: "INV-H1", OrderStatus: vinidpay.OrderStatusSuccess})
 	if err != nil {
@@ -396,8 +414,8 @@ func TestHoldingThenConfirmOrder(t *testing.T) {
 	if res.Outcome != vinidpay.OutcomeSucceeded {
 		t.Errorf("confirm order = %+v", res)
 	}
-	if e.balance(t, uid) != 600_000 || e.fake.HeldBalance() != 0 || e.fake.MerchantBalance() != 400_000 || len(cbs.payments) != 1 {
-		t.Errorf("after settle: balance %d held %d merchant %d callbacks %d", e.balance(t, uid), e.fake.HeldBalance(), e.fake.MerchantBalance(), len(cbs.payments))
+	if e.balance(t, uid) != 600_000 || e.fake.HeldBalance() != 0 || e.fake.MerchantBalance() != 400_000 || len(cbs.pays()) != 1 {
+		t.Errorf("after settle: balance %d held %d merchant %d callbacks %d", e.balance(t, uid), e.fake.HeldBalance(), e.fake.MerchantBalance(), len(cbs.pays()))
 	}
 	// Releasing a settled order is refused and changes nothing.
 	_, err = e.client.ConfirmOrder(ctx, vinidpay.ConfirmOrderRequest{InvoiceNo: "INV-H1", OrderStatus: vinidpay.OrderStatusFail})
@@ -423,8 +441,8 @@ func TestHoldingThenFailOrder(t *testing.T) {
 	if res.Outcome != vinidpay.OutcomeFailed {
 		t.Errorf("release = %+v", res)
 	}
-	if e.balance(t, uid) != 1_000_000 || e.fake.HeldBalance() != 0 || e.fake.MerchantBalance() != 0 || len(cbs.payments) != 0 {
-		t.Errorf("after release: balance %d held %d merchant %d callbacks %d", e.balance(t, uid), e.fake.HeldBalance(), e.fake.MerchantBalance(), len(cbs.payments))
+	if e.balance(t, uid) != 1_000_000 || e.fake.HeldBalance() != 0 || e.fake.MerchantBalance() != 0 || len(cbs.pays()) != 0 {
+		t.Errorf("after release: balance %d held %d merchant %d callbacks %d", e.balance(t, uid), e.fake.HeldBalance(), e.fake.MerchantBalance(), len(cbs.pays()))
 	}
 	// A second, identical verdict answers the same.
 	if res, err := e.client.ConfirmOrder(ctx, vinidpay.ConfirmOrderRequest{InvoiceNo: "INV-H2", OrderStatus: vinidpay.OrderStatusFail}); err != nil || res.Outcome != vinidpay.OutcomeFailed {
@@ -612,10 +630,10 @@ func TestDuplicateCallbacks(t *testing.T) {
 	if _, err := e.client.CreateTransaction(ctx, vinidpay.CreateTransactionRequest{UserToken: tok, InvoiceNo: "INV-D1", Amount: dong(10_000), StoreCode: "S1", POSCode: "P1"}); err != nil {
 		t.Fatal(err)
 	}
-	if len(cbs.payments) != 2 || len(cbs.links) != 2 {
-		t.Fatalf("payments %d links %d", len(cbs.payments), len(cbs.links))
+	if len(cbs.pays()) != 2 || len(cbs.lnks()) != 2 {
+		t.Fatalf("payments %d links %d", len(cbs.pays()), len(cbs.lnks()))
 	}
-	if cbs.payments[0].TransactionID != cbs.payments[1].TransactionID {
+	if cbs.pays()[0].TransactionID != cbs.pays()[1].TransactionID {
 		t.Error("duplicates differ")
 	}
 	for _, d := range e.fake.Deliveries() {

@@ -342,7 +342,11 @@ func TestInvalidRequestsAreNotSent(t *testing.T) {
 			_, err := c.Refund(ctx, RefundRequest{OrderID: "I", RefundReferenceID: "R", Amount: decimal.RequireFromString("0.5")})
 			return err
 		},
-		"nil context":        func() error { _, err := c.QueryOrder(nil, "I"); return err }, //nolint:staticcheck // testing a nil context on purpose
+		"nil context": func() error {
+			//lint:ignore SA1012 a nil context is what is being tested
+			_, err := c.QueryOrder(nil, "I")
+			return err
+		},
 		"qr: empty":          func() error { _, err := QRCodePNG("", 256); return err },
 		"qr: too small":      func() error { _, err := QRCodePNG("https://x", 8); return err },
 		"callback: nil req":  func() error { _, err := c.VerifyPaymentCallback(nil); return err },

@@ -66,8 +66,8 @@ func (c *Client) Query(ctx context.Context, order Order) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ResponseCode(f[fResponseCode]) == CodeNotFound {
-		return nil, &APIError{Op: op, HTTPStatus: resp.StatusCode(), Code: CodeNotFound, Message: f[fMessage]}
+	if ResponseCode(f.get(fResponseCode)) == CodeNotFound {
+		return nil, &APIError{Op: op, HTTPStatus: resp.StatusCode(), Code: CodeNotFound, Message: f.get(fMessage)}
 	}
 	// Check it like a return, against the order.
 	return c.checkFields(op, f, func(string) (Order, error) { return order, nil })
@@ -148,34 +148,34 @@ func (c *Client) Refund(ctx context.Context, req RefundRequest) (*Refund, error)
 	if err != nil {
 		return nil, err
 	}
-	if site := f[pMerchantSite]; site != c.cfg.MerchantSite {
+	if site := f.get(pMerchantSite); site != c.cfg.MerchantSite {
 		return nil, errorf(op, ErrOrderMismatch, "merchant_site %q is not this client's %q", site, c.cfg.MerchantSite)
 	}
-	code := ResponseCode(f[fResponseCode])
+	code := ResponseCode(f.get(fResponseCode))
 	if code == "" {
 		return nil, errorf(op, ErrMalformed, "missing response_code")
 	}
 	out := &Refund{
-		MerchTxnRef:   f[fMerchTxnRef],
-		RefundRef:     f["refund_ref"],
+		MerchTxnRef:   f.get(fMerchTxnRef),
+		RefundRef:     f.get("refund_ref"),
 		ResponseCode:  code,
 		Outcome:       code.Outcome(),
-		RefundTransNo: f["refund_trans_no"],
-		Message:       f[fMessage],
+		RefundTransNo: f.get("refund_trans_no"),
+		Message:       f.get(fMessage),
 	}
 	if out.MerchTxnRef != req.MerchTxnRef || out.RefundRef != req.RefundRef {
 		return nil, errorf(op, ErrOrderMismatch, "answer is for %q/%q, the request for %q/%q",
 			out.MerchTxnRef, out.RefundRef, req.MerchTxnRef, req.RefundRef)
 	}
 	if out.Outcome != Succeeded {
-		if a := f["refund_amount"]; a != "" {
+		if a := f.get("refund_amount"); a != "" {
 			if n, err := parseWireAmount(a); err == nil {
 				out.Amount = decimal.NewFromInt(n)
 			}
 		}
 		return out, &APIError{Op: op, HTTPStatus: resp.StatusCode(), Code: code, Message: out.Message}
 	}
-	got, err := parseWireAmount(f["refund_amount"])
+	got, err := parseWireAmount(f.get("refund_amount"))
 	if err != nil {
 		return nil, errorf(op, ErrMalformed, "%v", err)
 	}

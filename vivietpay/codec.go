@@ -96,8 +96,35 @@ func (c *Client) sealV2(fields []signing.Param) (url.Values, []byte, error) {
 	return v, js, nil
 }
 
-// fields is a verified message: its parameters by name.
-type fields map[string]string
+// fields is a verified message: its parameters, sorted by name.
+type fields []signing.Param
+
+// lookup finds a field; messages are small, a scan is fastest.
+func (f fields) lookup(name string) (string, bool) {
+	for _, p := range f {
+		if p.Key == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+func (f fields) get(name string) string {
+	v, _ := f.lookup(name)
+	return v
+}
+
+// set replaces or adds a field, keeping the order.
+func (f *fields) set(name, value string) {
+	for i := range *f {
+		if (*f)[i].Key == name {
+			(*f)[i].Value = value
+			return
+		}
+	}
+	*f = append(*f, signing.Param{Key: name, Value: value})
+	sortParams(*f)
+}
 
 // open verifies a message in the client's protocol and returns its fields.
 // Nothing is read from the message before its signature is checked.
@@ -117,8 +144,13 @@ func (c *Client) openV1(op string, v url.Values) (fields, error) {
 		return nil, errorf(op, ErrMalformed, "%d parameters, at most %d", len(v), maxParams)
 	}
 	var sig string
-	var buf [maxParams]signing.Param
-	params := buf[:0]
+	// Collect on the stack and sort an index (no pointers moved, so no GC
+	// write barriers); copy to the heap once, in order, once verified.
+	var stack [16]signing.Param
+	params := stack[:0]
+	if len(v) > len(stack) {
+		params = make([]signing.Param, 0, len(v))
+	}
 	for k, vals := range v {
 		if len(vals) != 1 {
 			return nil, errorf(op, ErrMalformed, "parameter %q appears %d times", k, len(vals))
@@ -141,22 +173,31 @@ func (c *Client) openV1(op string, v url.Values) (fields, error) {
 	if sig == "" {
 		return nil, errorf(op, ErrInvalidSignature, "missing secure_hash")
 	}
-	sortParams(params)
-	h := sha256.New()
-	_, _ = io.WriteString(h, c.cfg.Secret.Reveal())
-	for _, p := range params {
-		_, _ = io.WriteString(h, "|")
-		_, _ = io.WriteString(h, p.Value)
+	var idx [maxParams]uint8
+	order := idx[:len(params)]
+	for i := range order {
+		order[i] = uint8(i)
+		for j := i; j > 0 && params[order[j]].Key < params[order[j-1]].Key; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
 	}
-	var d [sha256.Size]byte
-	if !signing.EqualHexDigest(sig, h.Sum(d[:0])) {
+	// The signed string is built in a stack buffer (it grows to the heap
+	// only for unusually long messages) and hashed in one call.
+	var buf [1024]byte
+	b := append(buf[:0], c.cfg.Secret.Reveal()...)
+	for _, i := range order {
+		b = append(b, '|')
+		b = append(b, params[i].Value...)
+	}
+	d := sha256.Sum256(b)
+	if !signing.EqualHexDigest(sig, d[:]) {
 		return nil, errorf(op, ErrInvalidSignature, "secure_hash does not match")
 	}
-	f := make(fields, len(params))
-	for _, p := range params {
-		f[p.Key] = p.Value
+	out := make(fields, len(order))
+	for n, i := range order {
+		out[n] = params[i]
 	}
-	return f, nil
+	return out, nil
 }
 
 // sortParams is an insertion sort by key: messages are small, and it does
@@ -216,10 +257,10 @@ func (c *Client) openV2(op string, v url.Values) (fields, error) {
 	if err != nil {
 		return nil, wrapErr(op, ErrMalformed, err, err.Error())
 	}
-	if inner, ok := f[pMerchantSite]; ok && inner != site {
+	if inner, ok := f.lookup(pMerchantSite); ok && inner != site {
 		return nil, errorf(op, ErrOrderMismatch, "merchant_site %q outside the data, %q inside", site, inner)
 	}
-	f[pMerchantSite] = site
+	f.set(pMerchantSite, site)
 	return f, nil
 }
 
@@ -295,6 +336,7 @@ func decodeFlatJSON(js []byte) (fields, error) {
 		return nil, errors.New("json is not an object")
 	}
 	f := fields{}
+	seen := make(map[string]bool)
 	for dec.More() {
 		if len(f) >= maxParams {
 			return nil, fmt.Errorf("more than %d fields", maxParams)
@@ -324,10 +366,11 @@ func decodeFlatJSON(js []byte) (fields, error) {
 		if len(val) > maxValueLen {
 			return nil, fmt.Errorf("field %q longer than %d bytes", key, maxValueLen)
 		}
-		if _, dup := f[key]; dup {
+		if seen[key] {
 			return nil, fmt.Errorf("field %q appears twice", key)
 		}
-		f[key] = val
+		seen[key] = true
+		f = append(f, signing.Param{Key: key, Value: val})
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, fmt.Errorf("bad json: %v", err)
@@ -335,5 +378,6 @@ func decodeFlatJSON(js []byte) (fields, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("trailing data after the json object")
 	}
+	sortParams(f)
 	return f, nil
 }

@@ -103,9 +103,9 @@ func FuzzDecodeFlatJSON(f *testing.F) {
 		if len(fs) > maxParams {
 			t.Fatalf("%d fields", len(fs))
 		}
-		for k, v := range fs {
-			if k != strings.ToLower(k) || len(v) > maxValueLen {
-				t.Fatalf("field %q=%q", k, v)
+		for _, p := range fs {
+			if p.Key != strings.ToLower(p.Key) || len(p.Value) > maxValueLen {
+				t.Fatalf("field %q=%q", p.Key, p.Value)
 			}
 		}
 	})

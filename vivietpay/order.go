@@ -60,6 +60,11 @@ func vndAmount(d decimal.Decimal) (int64, error) {
 	if d.Sign() <= 0 {
 		return 0, fmt.Errorf("amount %s must be positive", d.String())
 	}
+	// Fast path: a whole number of at most 18 digits (what NewFromInt and
+	// most parsed amounts are) fits in int64 as is.
+	if d.Exponent() == 0 && d.NumDigits() <= 18 {
+		return d.IntPart(), nil
+	}
 	if !d.Equal(d.Truncate(0)) {
 		return 0, fmt.Errorf("amount %s is not a whole number of dong", d.String())
 	}

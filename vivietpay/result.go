@@ -1,8 +1,10 @@
 package vivietpay
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -90,8 +92,8 @@ func readMessage(op, contentType string, body io.Reader) (url.Values, error) {
 			return nil, wrapErr(op, ErrMalformed, err, err.Error())
 		}
 		v := make(url.Values, len(f))
-		for k, val := range f {
-			v.Set(k, val)
+		for _, p := range f {
+			v.Set(p.Key, p.Value)
 		}
 		return v, nil
 	case "application/x-www-form-urlencoded", "text/plain", "":
@@ -158,7 +160,9 @@ func (c *Client) checkFields(op string, f fields, lookup OrderLookup) (*Result, 
 	if cur := order.Currency; res.Currency != VND || (cur != "" && cur != VND) {
 		return res, errorf(op, ErrAmountMismatch, "result is in %q, the order in %q", res.Currency, cur)
 	}
-	c.log.Debug("vivietpay: verified result", "op", op, "merch_txn_ref", res.MerchTxnRef, "code", string(res.ResponseCode))
+	if c.log.Enabled(context.Background(), slog.LevelDebug) {
+		c.log.Debug("vivietpay: verified result", "op", op, "merch_txn_ref", res.MerchTxnRef, "code", string(res.ResponseCode))
+	}
 	if res.Outcome != Succeeded {
 		return res, &APIError{Op: op, Code: res.ResponseCode, Message: res.Message}
 	}
@@ -168,7 +172,7 @@ func (c *Client) checkFields(op string, f fields, lookup OrderLookup) (*Result, 
 // resultFromFields reads a verified result.
 func resultFromFields(op string, f fields) (*Result, int64, error) {
 	need := func(name string) (string, error) {
-		v := f[name]
+		v := f.get(name)
 		if v == "" {
 			return "", errorf(op, ErrMalformed, "missing %s", name)
 		}
@@ -184,28 +188,28 @@ func resultFromFields(op string, f fields) (*Result, int64, error) {
 	}
 	rc := ResponseCode(code)
 	amount := int64(-1)
-	if text, ok := f[fTotalAmount]; ok || rc.Outcome() == Succeeded {
+	if text, ok := f.lookup(fTotalAmount); ok || rc.Outcome() == Succeeded {
 		n, err := parseWireAmount(text)
 		if err != nil {
 			return nil, 0, errorf(op, ErrMalformed, "%v", err)
 		}
 		amount = n
 	}
-	cur := f[fCurrency]
+	cur := f.get(fCurrency)
 	if cur == "" {
 		cur = VND
 	}
 	res := &Result{
-		MerchantSite:  f[pMerchantSite],
-		OrderNo:       f[fOrderNo],
+		MerchantSite:  f.get(pMerchantSite),
+		OrderNo:       f.get(fOrderNo),
 		MerchTxnRef:   ref,
 		Amount:        decimal.NewFromInt(max(amount, 0)),
 		Currency:      cur,
 		ResponseCode:  rc,
 		Outcome:       rc.Outcome(),
-		TransactionNo: f[fTransNo],
-		TransTime:     f[fTransTime],
-		Message:       f[fMessage],
+		TransactionNo: f.get(fTransNo),
+		TransTime:     f.get(fTransTime),
+		Message:       f.get(fMessage),
 	}
 	if res.Outcome == Succeeded && res.TransactionNo == "" {
 		return nil, 0, errorf(op, ErrMalformed, "a successful result without trans_no")

@@ -674,3 +674,13 @@ func TestCallbackBodies(t *testing.T) {
 		t.Errorf("xml body: %v", err)
 	}
 }
+
+func TestUnreachableGatewayIsNotAnUnknownOutcome(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.fake.Close() // nothing listens any more: the request cannot be sent
+	_, err := e.client.CreateTransaction(ctx, vinidpay.CreateTransactionRequest{UserToken: "T", InvoiceNo: "INV-X", Amount: dong(1_000), StoreCode: "S1", POSCode: "P1"})
+	if err == nil || errors.Is(err, vinidpay.ErrOutcomeUnknown) {
+		t.Errorf("err = %v, want a plain failure", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -152,6 +153,10 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int, out any) (retry b
 		if cl.query {
 			return true, fmt.Errorf("vinidpay: %s: %w", cl.op, err)
 		}
+		if notSent(err) {
+			// Nothing reached VinID: the request failed, with no doubt.
+			return false, fmt.Errorf("vinidpay: %s: request not sent: %w", cl.op, err)
+		}
 		return false, fmt.Errorf("vinidpay: %s: %w: %w", cl.op, ErrOutcomeUnknown, err)
 	}
 	raw := resp.RawBody()
@@ -232,6 +237,17 @@ func (c *Client) verifyResponse(cl *call, nonce string, h http.Header, body []by
 		return fmt.Errorf("vinidpay: %s: response: %w", cl.op, err)
 	}
 	return nil
+}
+
+// notSent reports errors that happen before a request can reach the
+// server: name resolution and connection set-up.
+func notSent(err error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 const (

@@ -342,6 +342,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		})
 	p := resty.NewWithClient(&hp).SetRetryCount(0)
 	for _, rc := range []*resty.Client{q, p} {
+		rc.SetResponseBodyLimit(maxBodyBytes)
 		rc.SetLogger(restyDiscard{})
 		rc.SetHeader("User-Agent", "thanhtoan-vivietpay")
 	}

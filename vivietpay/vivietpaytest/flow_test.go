@@ -505,3 +505,36 @@ func TestQueryAndRefund(t *testing.T) {
 		}
 	})
 }
+
+func TestSessionCookieAndExpiry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, vivietpay.V1, nil)
+	ctx := context.Background()
+	o := order(10_000)
+	link, _ := e.client.CheckoutURL(o)
+	payer := e.srv.NewPayer()
+	page, err := payer.Open(ctx, link)
+	if err != nil || !page.IsLogin() {
+		t.Fatal(err)
+	}
+	// Another browser without the session cookie cannot use the page.
+	other, err := e.srv.NewPayer().Open(ctx, page.URL.String())
+	if err != nil || other.Status != http.StatusNotFound || other.IsLogin() {
+		t.Fatalf("page without cookie: %d", other.Status)
+	}
+	// The same order link cannot be paid twice (merch_txn_ref reused).
+	again, _ := e.srv.NewPayer().Open(ctx, link)
+	if again.Status != http.StatusBadRequest || again.Code() != "11" {
+		t.Fatalf("reused merch_txn_ref: %d %s", again.Status, again.Code())
+	}
+	// After the session's life the payment ends with 10.
+	e.now.Add(int64((16 * time.Minute).Seconds()))
+	page, err = payer.Submit(ctx, page, url.Values{"account": {phone}, "password": {pw}, "action": {"pay"}})
+	if err != nil || page.Code() != "10" {
+		t.Fatalf("expired session: %v %s", err, page.Body)
+	}
+	ret, _ := page.ReturnURL()
+	if _, err := e.client.ParseReturn(ret.Query(), o); !errors.Is(err, vivietpay.ErrDeclined) {
+		t.Fatalf("expired session return: %v", err)
+	}
+}

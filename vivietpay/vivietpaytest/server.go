@@ -326,14 +326,13 @@ func (s *Server) handleOrder(v2 bool) http.HandlerFunc {
 	}
 }
 
-// session finds the payer's session; the caller holds s.mu.
+// sessionLocked finds the payer's session by its path and cookie; the
+// caller holds s.mu. errorPage touches no shared state.
 func (s *Server) sessionLocked(w http.ResponseWriter, r *http.Request) *session {
 	ss, ok := s.sessions[r.PathValue("sid")]
 	c, err := r.Cookie("vipay_session")
 	if !ok || err != nil || c.Value != ss.cookie {
-		s.mu.Unlock()
 		s.errorPage(w, http.StatusNotFound, vivietpay.CodeSessionExpired, "no such payment session")
-		s.mu.Lock()
 		return nil
 	}
 	return ss
@@ -496,9 +495,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, ss *session, cod
 	fs := s.resultFields(p, code.Description())
 	v, err := s.seal(p.V2, fs)
 	if err != nil {
-		s.mu.Unlock()
 		s.errorPage(w, http.StatusInternalServerError, vivietpay.CodeSystemError, "cannot sign the result")
-		s.mu.Lock()
 		return
 	}
 	target := ss.returnURL

@@ -89,5 +89,5 @@
 //     request's nonce, is verified when present ([VerifyResponsesIfSigned])
 //     or required ([RequireSignedResponses]).
 //
-// Package vinidpaytest is a fake VinID Pay for tests and examples.
+// The subpackage vinidpaytest is a fake VinID Pay for tests and examples.
 package vinidpay

@@ -62,7 +62,7 @@ func (c *Client) Query(ctx context.Context, order Order) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := c.open(op, body)
+	f, err := c.open(op, body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (c *Client) Query(ctx context.Context, order Order) (*Result, error) {
 		return nil, &APIError{Op: op, HTTPStatus: resp.StatusCode(), Code: CodeNotFound, Message: f.get(fMessage)}
 	}
 	// Check it like a return, against the order.
-	return c.checkFields(op, f, func(string) (Order, error) { return order, nil })
+	return c.checkFields(op, f, orderSource{fixed: &order})
 }
 
 // RefundRequest refunds all or part of a paid payment.
@@ -144,7 +144,7 @@ func (c *Client) Refund(ctx context.Context, req RefundRequest) (*Refund, error)
 	if err != nil {
 		return nil, err
 	}
-	f, err := c.open(op, body)
+	f, err := c.open(op, body, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -128,15 +128,17 @@ func (f *fields) set(name, value string) {
 
 // open verifies a message in the client's protocol and returns its fields.
 // Nothing is read from the message before its signature is checked.
-func (c *Client) open(op string, v url.Values) (fields, error) {
+// dst is where a v1 message's fields go when it has room (a caller's stack
+// buffer).
+func (c *Client) open(op string, v url.Values, dst fields) (fields, error) {
 	if c.protocol == V2 {
 		return c.openV2(op, v)
 	}
-	return c.openV1(op, v)
+	return c.openV1(op, v, dst)
 }
 
 // openV1 checks the secure_hash over every parameter but secure_hash.
-func (c *Client) openV1(op string, v url.Values) (fields, error) {
+func (c *Client) openV1(op string, v url.Values, dst fields) (fields, error) {
 	if len(v) == 0 {
 		return nil, errorf(op, ErrInvalidSignature, "no parameters")
 	}
@@ -193,9 +195,12 @@ func (c *Client) openV1(op string, v url.Values) (fields, error) {
 	if !signing.EqualHexDigest(sig, d[:]) {
 		return nil, errorf(op, ErrInvalidSignature, "secure_hash does not match")
 	}
-	out := make(fields, len(order))
-	for n, i := range order {
-		out[n] = params[i]
+	out := dst[:0]
+	if cap(out) < len(order) {
+		out = make(fields, 0, len(order))
+	}
+	for _, i := range order {
+		out = append(out, params[i])
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package vivietpay
 import (
 	"context"
 	"fmt"
+	"github.com/thanhtoan/thanhtoan/signing"
 	"io"
 	"log/slog"
 	"mime"
@@ -37,7 +38,7 @@ type OrderLookup func(merchTxnRef string) (Order, error)
 // order the payer was sent to pay, and returns its result. It is
 // [Client.ParseReturnFunc] for one known order.
 func (c *Client) ParseReturn(query url.Values, order Order) (*Result, error) {
-	return c.ParseReturnFunc(query, func(ref string) (Order, error) { return order, nil })
+	return c.parseResult("return", query, orderSource{fixed: &order})
 }
 
 // ParseReturnFunc verifies the query of a return or cancel redirect and
@@ -54,7 +55,10 @@ func (c *Client) ParseReturn(query url.Values, order Order) (*Result, error) {
 // Under v1 the signature covers every query parameter, so the return URL
 // given in the order must not carry a query of its own.
 func (c *Client) ParseReturnFunc(query url.Values, lookup OrderLookup) (*Result, error) {
-	return c.parseResult("return", query, lookup)
+	if lookup == nil {
+		return nil, errorf("return", ErrInvalidRequest, "no order lookup")
+	}
+	return c.parseResult("return", query, orderSource{lookup: lookup})
 }
 
 // ParseNotification verifies a result the gateway sends server to server
@@ -69,7 +73,10 @@ func (c *Client) ParseNotification(r *http.Request, lookup OrderLookup) (*Result
 	if err != nil {
 		return nil, err
 	}
-	return c.parseResult("notification", v, lookup)
+	if lookup == nil {
+		return nil, errorf("notification", ErrInvalidRequest, "no order lookup")
+	}
+	return c.parseResult("notification", v, orderSource{lookup: lookup})
 }
 
 // readMessage reads a form or flat JSON body into values.
@@ -119,19 +126,31 @@ const (
 	fMessage      = "message"
 )
 
-func (c *Client) parseResult(op string, v url.Values, lookup OrderLookup) (*Result, error) {
-	if lookup == nil {
-		return nil, errorf(op, ErrInvalidRequest, "no order lookup")
+// orderSource is the order a result is checked against: a known one, or
+// one looked up by the verified merch_txn_ref.
+type orderSource struct {
+	fixed  *Order
+	lookup OrderLookup
+}
+
+func (s orderSource) get(ref string) (Order, error) {
+	if s.fixed != nil {
+		return *s.fixed, nil
 	}
-	f, err := c.open(op, v)
+	return s.lookup(ref)
+}
+
+func (c *Client) parseResult(op string, v url.Values, src orderSource) (*Result, error) {
+	var buf [16]signing.Param
+	f, err := c.open(op, v, buf[:0])
 	if err != nil {
 		return nil, err
 	}
-	return c.checkFields(op, f, lookup)
+	return c.checkFields(op, f, src)
 }
 
 // checkFields reads verified fields and checks them against the order.
-func (c *Client) checkFields(op string, f fields, lookup OrderLookup) (*Result, error) {
+func (c *Client) checkFields(op string, f fields, src orderSource) (*Result, error) {
 	res, amount, err := resultFromFields(op, f)
 	if err != nil {
 		return nil, err
@@ -139,7 +158,7 @@ func (c *Client) checkFields(op string, f fields, lookup OrderLookup) (*Result, 
 	if res.MerchantSite != c.cfg.MerchantSite {
 		return res, errorf(op, ErrOrderMismatch, "merchant_site %q is not this client's %q", res.MerchantSite, c.cfg.MerchantSite)
 	}
-	order, err := lookup(res.MerchTxnRef)
+	order, err := src.get(res.MerchTxnRef)
 	if err != nil {
 		return res, fmt.Errorf("vivietpay: %s: order lookup for %q: %w", op, res.MerchTxnRef, err)
 	}
@@ -169,50 +188,64 @@ func (c *Client) checkFields(op string, f fields, lookup OrderLookup) (*Result, 
 	return res, nil
 }
 
-// resultFromFields reads a verified result.
+// resultFromFields reads a verified result in one pass over its fields.
 func resultFromFields(op string, f fields) (*Result, int64, error) {
-	need := func(name string) (string, error) {
-		v := f.get(name)
-		if v == "" {
-			return "", errorf(op, ErrMalformed, "missing %s", name)
+	var site, orderNo, ref, amountText, cur, code, transNo, transTime, msg string
+	hasAmount := false
+	for _, p := range f {
+		switch p.Key {
+		case pMerchantSite:
+			site = p.Value
+		case fOrderNo:
+			orderNo = p.Value
+		case fMerchTxnRef:
+			ref = p.Value
+		case fTotalAmount:
+			amountText, hasAmount = p.Value, true
+		case fCurrency:
+			cur = p.Value
+		case fResponseCode:
+			code = p.Value
+		case fTransNo:
+			transNo = p.Value
+		case fTransTime:
+			transTime = p.Value
+		case fMessage:
+			msg = p.Value
 		}
-		return v, nil
 	}
-	ref, err := need(fMerchTxnRef)
-	if err != nil {
-		return nil, 0, err
+	if ref == "" {
+		return nil, 0, errorf(op, ErrMalformed, "missing %s", fMerchTxnRef)
 	}
-	code, err := need(fResponseCode)
-	if err != nil {
-		return nil, 0, err
+	if code == "" {
+		return nil, 0, errorf(op, ErrMalformed, "missing %s", fResponseCode)
 	}
 	rc := ResponseCode(code)
+	outcome := rc.Outcome()
 	amount := int64(-1)
-	if text, ok := f.lookup(fTotalAmount); ok || rc.Outcome() == Succeeded {
-		n, err := parseWireAmount(text)
+	if hasAmount || outcome == Succeeded {
+		n, err := parseWireAmount(amountText)
 		if err != nil {
 			return nil, 0, errorf(op, ErrMalformed, "%v", err)
 		}
 		amount = n
 	}
-	cur := f.get(fCurrency)
 	if cur == "" {
 		cur = VND
 	}
-	res := &Result{
-		MerchantSite:  f.get(pMerchantSite),
-		OrderNo:       f.get(fOrderNo),
+	if outcome == Succeeded && transNo == "" {
+		return nil, 0, errorf(op, ErrMalformed, "a successful result without trans_no")
+	}
+	return &Result{
+		MerchantSite:  site,
+		OrderNo:       orderNo,
 		MerchTxnRef:   ref,
 		Amount:        decimal.NewFromInt(max(amount, 0)),
 		Currency:      cur,
 		ResponseCode:  rc,
-		Outcome:       rc.Outcome(),
-		TransactionNo: f.get(fTransNo),
-		TransTime:     f.get(fTransTime),
-		Message:       f.get(fMessage),
-	}
-	if res.Outcome == Succeeded && res.TransactionNo == "" {
-		return nil, 0, errorf(op, ErrMalformed, "a successful result without trans_no")
-	}
-	return res, amount, nil
+		Outcome:       outcome,
+		TransactionNo: transNo,
+		TransTime:     transTime,
+		Message:       msg,
+	}, amount, nil
 }

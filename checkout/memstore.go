@@ -1,0 +1,364 @@
+package checkout
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// MemoryStore is the in-memory Store: the default, for tests, examples and
+// single-process use. It is safe for concurrent use. Orders live in a map
+// guarded by a mutex with an index by state; histories are per-customer
+// slices.
+type MemoryStore struct {
+	mu      sync.RWMutex
+	orders  map[string]*Order
+	byState map[State]map[string]struct{}
+
+	hmu       sync.RWMutex
+	paymentID map[string]struct{}
+	payments  map[string][]Payment
+	invoiceID map[string]struct{}
+	invoices  map[string][]Invoice
+
+	cmu       sync.Mutex
+	callbacks map[string]CallbackRecord
+	shares    map[[32]byte]ShareLink
+
+	omu    sync.Mutex
+	outbox []*OutboxItem
+	byID   map[string]*OutboxItem
+	head   int // outbox[:head] are all sent
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{
+		orders:    map[string]*Order{},
+		byState:   map[State]map[string]struct{}{},
+		paymentID: map[string]struct{}{},
+		payments:  map[string][]Payment{},
+		invoiceID: map[string]struct{}{},
+		invoices:  map[string][]Invoice{},
+		callbacks: map[string]CallbackRecord{},
+		shares:    map[[32]byte]ShareLink{},
+		byID:      map[string]*OutboxItem{},
+	}
+}
+
+func (s *MemoryStore) index(id string, st State) {
+	m := s.byState[st]
+	if m == nil {
+		m = map[string]struct{}{}
+		s.byState[st] = m
+	}
+	m[id] = struct{}{}
+}
+
+// CreateOrder implements Store.
+func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
+	if err := ctx.Err(); err != nil {
+		return Order{}, err
+	}
+	if o.ID == "" {
+		return Order{}, fmt.Errorf("%w: empty order id", ErrInvalidOrder)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.orders[o.ID]; ok {
+		return Order{}, fmt.Errorf("%w: order %s", ErrDuplicate, o.ID)
+	}
+	c := o.Clone()
+	c.Version = 1
+	s.orders[o.ID] = &c
+	s.index(c.ID, c.State)
+	return c.Clone(), nil
+}
+
+// GetOrder implements Store.
+func (s *MemoryStore) GetOrder(ctx context.Context, id string) (Order, error) {
+	if err := ctx.Err(); err != nil {
+		return Order{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, id)
+	}
+	return o.Clone(), nil
+}
+
+// UpdateOrder implements Store.
+func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
+	if err := ctx.Err(); err != nil {
+		return Order{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.orders[o.ID]
+	if !ok {
+		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, o.ID)
+	}
+	if cur.Version != o.Version {
+		return Order{}, fmt.Errorf("%w: order %s is at version %d, not %d", ErrConflict, o.ID, cur.Version, o.Version)
+	}
+	c := o.Clone()
+	c.Version++
+	if cur.State != c.State {
+		delete(s.byState[cur.State], c.ID)
+		s.index(c.ID, c.State)
+	}
+	s.orders[c.ID] = &c
+	return c.Clone(), nil
+}
+
+// ListOrders implements Store.
+func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, 0, len(s.byState[q.State]))
+	for id := range s.byState[q.State] {
+		if id > q.After {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	if n := pageLimit(q.Limit); len(ids) > n {
+		ids = ids[:n]
+	}
+	out := make([]Order, len(ids))
+	for i, id := range ids {
+		out[i] = s.orders[id].Clone()
+	}
+	return out, nil
+}
+
+// AddPayment implements Store.
+func (s *MemoryStore) AddPayment(ctx context.Context, p Payment) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if p.ID == "" || p.Customer == "" {
+		return false, fmt.Errorf("%w: payment without id or customer", ErrInvalidRequest)
+	}
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	if _, ok := s.paymentID[p.ID]; ok {
+		return false, nil
+	}
+	s.paymentID[p.ID] = struct{}{}
+	p.Seq = int64(len(s.payments[p.Customer]) + 1)
+	s.payments[p.Customer] = append(s.payments[p.Customer], p)
+	return true, nil
+}
+
+// AddInvoice implements Store.
+func (s *MemoryStore) AddInvoice(ctx context.Context, inv Invoice) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if inv.ID == "" || inv.Customer == "" {
+		return false, fmt.Errorf("%w: invoice without id or customer", ErrInvalidRequest)
+	}
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	if _, ok := s.invoiceID[inv.ID]; ok {
+		return false, nil
+	}
+	s.invoiceID[inv.ID] = struct{}{}
+	inv.Items = cloneItems(inv.Items)
+	inv.Seq = int64(len(s.invoices[inv.Customer]) + 1)
+	s.invoices[inv.Customer] = append(s.invoices[inv.Customer], inv)
+	return true, nil
+}
+
+// page returns the [from, to) window of a Seq-numbered (1..n) history.
+func page(n int, q PageQuery) (from, to int, more bool) {
+	from = int(max(q.After, 0))
+	if from > n {
+		from = n
+	}
+	to = min(from+q.PageLimit(), n)
+	return from, to, to < n
+}
+
+// Payments implements Store.
+func (s *MemoryStore) Payments(ctx context.Context, customer string, q PageQuery) (PaymentPage, error) {
+	if err := ctx.Err(); err != nil {
+		return PaymentPage{}, err
+	}
+	s.hmu.RLock()
+	defer s.hmu.RUnlock()
+	all := s.payments[customer]
+	from, to, more := page(len(all), q)
+	out := PaymentPage{Payments: slices.Clone(all[from:to]), Next: int64(to), More: more}
+	if to == from {
+		out.Next = q.After
+	}
+	return out, nil
+}
+
+// Invoices implements Store.
+func (s *MemoryStore) Invoices(ctx context.Context, customer string, q PageQuery) (InvoicePage, error) {
+	if err := ctx.Err(); err != nil {
+		return InvoicePage{}, err
+	}
+	s.hmu.RLock()
+	defer s.hmu.RUnlock()
+	all := s.invoices[customer]
+	from, to, more := page(len(all), q)
+	out := InvoicePage{Invoices: make([]Invoice, 0, to-from), Next: int64(to), More: more}
+	for _, inv := range all[from:to] {
+		inv.Items = cloneItems(inv.Items)
+		out.Invoices = append(out.Invoices, inv)
+	}
+	if to == from {
+		out.Next = q.After
+	}
+	return out, nil
+}
+
+// RecordCallback implements Store.
+func (s *MemoryStore) RecordCallback(ctx context.Context, c CallbackRecord) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if c.ID == "" {
+		return false, fmt.Errorf("%w: callback without id", ErrInvalidRequest)
+	}
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	if _, ok := s.callbacks[c.ID]; ok {
+		return false, nil
+	}
+	s.callbacks[c.ID] = c
+	return true, nil
+}
+
+// CallbackSeen implements Store.
+func (s *MemoryStore) CallbackSeen(ctx context.Context, id string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	_, ok := s.callbacks[id]
+	return ok, nil
+}
+
+// CreateShare implements Store.
+func (s *MemoryStore) CreateShare(ctx context.Context, l ShareLink) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	if _, ok := s.shares[l.Hash]; ok {
+		return fmt.Errorf("%w: share link", ErrDuplicate)
+	}
+	s.shares[l.Hash] = l
+	return nil
+}
+
+// GetShare implements Store.
+func (s *MemoryStore) GetShare(ctx context.Context, hash [32]byte) (ShareLink, error) {
+	if err := ctx.Err(); err != nil {
+		return ShareLink{}, err
+	}
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	l, ok := s.shares[hash]
+	if !ok {
+		return ShareLink{}, fmt.Errorf("%w: share link", ErrNotFound)
+	}
+	return l, nil
+}
+
+// UseShare implements Store.
+func (s *MemoryStore) UseShare(ctx context.Context, hash [32]byte, t time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.cmu.Lock()
+	defer s.cmu.Unlock()
+	l, ok := s.shares[hash]
+	if !ok {
+		return fmt.Errorf("%w: share link", ErrNotFound)
+	}
+	if !l.UsedAt.IsZero() {
+		return ErrShareUsed
+	}
+	l.UsedAt = t
+	s.shares[hash] = l
+	return nil
+}
+
+// Enqueue implements Store.
+func (s *MemoryStore) Enqueue(ctx context.Context, n Notification, t time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if n.ID == "" {
+		return false, fmt.Errorf("%w: notification without id", ErrInvalidRequest)
+	}
+	s.omu.Lock()
+	defer s.omu.Unlock()
+	if _, ok := s.byID[n.ID]; ok {
+		return false, nil
+	}
+	n.Order.Items = cloneItems(n.Order.Items)
+	it := &OutboxItem{Notification: n, EnqueuedAt: t}
+	s.outbox = append(s.outbox, it)
+	s.byID[n.ID] = it
+	return true, nil
+}
+
+// PendingNotifications implements Store.
+func (s *MemoryStore) PendingNotifications(ctx context.Context, limit int) ([]OutboxItem, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	limit = pageLimit(limit)
+	s.omu.Lock()
+	defer s.omu.Unlock()
+	for s.head < len(s.outbox) && !s.outbox[s.head].SentAt.IsZero() {
+		s.head++
+	}
+	var out []OutboxItem
+	for _, it := range s.outbox[s.head:] {
+		if len(out) == limit {
+			break
+		}
+		if it.SentAt.IsZero() {
+			c := *it
+			c.Notification.Order.Items = cloneItems(c.Notification.Order.Items)
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// MarkSent implements Store.
+func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.omu.Lock()
+	defer s.omu.Unlock()
+	it, ok := s.byID[id]
+	if !ok {
+		return fmt.Errorf("%w: notification %s", ErrNotFound, id)
+	}
+	if it.SentAt.IsZero() {
+		it.SentAt = t
+	}
+	return nil
+}

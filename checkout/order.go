@@ -1,0 +1,278 @@
+package checkout
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Method is how an order is paid.
+type Method string
+
+const (
+	// MethodCredit pays the whole order from the customer's credit wallet.
+	MethodCredit Method = "credit"
+	// MethodTopUpAndPay holds all available credit (up to the price) and
+	// charges the rest through a gateway.
+	MethodTopUpAndPay Method = "topup_and_pay"
+	// MethodGateway pays the whole order through a gateway; the wallet is
+	// untouched.
+	MethodGateway Method = "gateway"
+	// MethodOnBehalf is a gateway payment made by another person (the payer)
+	// through a share link; resources and invoice go to the requester.
+	MethodOnBehalf Method = "on_behalf"
+)
+
+// Valid reports whether m is one of the methods above.
+func (m Method) Valid() bool {
+	switch m {
+	case MethodCredit, MethodTopUpAndPay, MethodGateway, MethodOnBehalf:
+		return true
+	}
+	return false
+}
+
+// State is where an order is in its life. States only move forward
+// (see Rank); completed, cancelled and review are final.
+type State string
+
+const (
+	StateCreated         State = "created"          // created, not yet paid
+	StateShared          State = "shared"           // a share link was sent to a payer
+	StateAwaitingPayment State = "awaiting_payment" // a gateway payment was started
+	StatePaid            State = "paid"             // paid; provisioning and its follow-ups under way
+	StateCompleted       State = "completed"        // provisioned, invoiced, notified
+	StateCancelled       State = "cancelled"        // failed, expired or refunded
+	StateReview          State = "review"           // a verified result did not match; a person must look
+)
+
+// Rank orders states: an order's state may only move to a state of a
+// higher rank (or stay). Final states share the highest rank, so none
+// leads to another.
+func (s State) Rank() int {
+	switch s {
+	case StateCreated:
+		return 1
+	case StateShared:
+		return 2
+	case StateAwaitingPayment:
+		return 3
+	case StatePaid:
+		return 4
+	case StateCompleted, StateCancelled, StateReview:
+		return 5
+	}
+	return 0
+}
+
+// Final reports whether no transition leaves s.
+func (s State) Final() bool { return s.Rank() == 5 }
+
+// Valid reports whether s is a known state.
+func (s State) Valid() bool { return s.Rank() > 0 }
+
+// CanMoveTo reports whether an order in state s may move to t: t is known,
+// of a higher rank, or s itself when s is not final.
+func (s State) CanMoveTo(t State) bool {
+	if !t.Valid() || !s.Valid() {
+		return false
+	}
+	if s == t {
+		return !s.Final()
+	}
+	return t.Rank() > s.Rank()
+}
+
+// ProvisionStatus records the outcome of provisioning a paid order.
+type ProvisionStatus string
+
+const (
+	ProvisionPending ProvisionStatus = ""          // not yet provisioned
+	ProvisionDone    ProvisionStatus = "done"      // the Provisioner succeeded
+	ProvisionFailed  ProvisionStatus = "failed"    // the Provisioner failed: refund
+	ProvisionSkipped ProvisionStatus = "not_tried" // the order was never provisioned (cancelled, review)
+)
+
+// Order is a persisted checkout state machine. Store implementations save
+// every field; Version is the compare-and-swap token of Store.UpdateOrder.
+type Order struct {
+	ID       string
+	Customer string // the requester: wallet, resources and invoice are theirs
+	Email    string
+	Language Language
+	Items    []LineItem
+	Amount   decimal.Decimal // sum of Items' amounts
+	Currency string
+
+	Method  Method // chosen at Pay (or Share); empty before
+	Gateway string // gateway name for gateway methods
+	State   State
+
+	// CreditHeld is the credit held (top up and pay) or paid (credit).
+	CreditHeld decimal.Decimal
+	// GatewayAmount is what the gateway must charge: the price, or the price
+	// minus CreditHeld for top up and pay.
+	GatewayAmount decimal.Decimal
+	// CreditTries counts credit payment attempts (each has its own ledger
+	// transfer ID, as a failed transfer ID stays failed).
+	CreditTries int
+
+	// Attempts are the gateway payments started for the order, oldest first.
+	Attempts []Attempt
+	// PaidReference is the attempt whose success paid the order.
+	PaidReference string
+
+	// Payer is the email of the payer (payment on behalf).
+	Payer string
+	// ShareExpiresAt is when the latest share link expires.
+	ShareExpiresAt time.Time
+
+	Provision ProvisionStatus
+	// Reason says why an order was cancelled or put in review.
+	Reason string
+	// Flagged is set when money arrived that the order could not use (a
+	// success after cancellation, a second payer): it was credited to the
+	// requester's wallet or refunded, and a person may want to look.
+	Flagged bool
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	PaidAt    time.Time
+	// Version is incremented by every Store.UpdateOrder.
+	Version int64
+}
+
+// Attempt is one gateway payment of an order.
+type Attempt struct {
+	Reference string // sent to the gateway: "<order>-<n>"
+	Gateway   string
+	Amount    decimal.Decimal
+	Payer     string // set for payment on behalf
+	URL       string // redirect URL, if the gateway gave one
+	OTP       bool   // the gateway waits for an OTP
+	Outcome   Outcome
+	// GatewayTxnID is the gateway's transaction id, once known.
+	GatewayTxnID string
+	// Settled is set when the attempt's money has been dealt with (paid the
+	// order, refunded, or credited to the wallet).
+	Settled   bool
+	StartedAt time.Time
+}
+
+// attempt returns the attempt with reference ref.
+func (o *Order) attempt(ref string) (*Attempt, bool) {
+	for i := range o.Attempts {
+		if o.Attempts[i].Reference == ref {
+			return &o.Attempts[i], true
+		}
+	}
+	return nil, false
+}
+
+// openAttempts counts attempts whose outcome is not final.
+func (o *Order) openAttempts() int {
+	n := 0
+	for _, a := range o.Attempts {
+		if !a.Outcome.final() {
+			n++
+		}
+	}
+	return n
+}
+
+// Summary is what a notification shows of the order.
+func (o Order) Summary() OrderSummary {
+	return OrderSummary{ID: o.ID, Items: cloneItems(o.Items), Amount: o.Amount, Currency: o.Currency, Method: string(o.Method)}
+}
+
+// Clone returns a deep copy of o (slices included).
+func (o Order) Clone() Order {
+	o.Items = cloneItems(o.Items)
+	if o.Attempts != nil {
+		o.Attempts = append([]Attempt(nil), o.Attempts...)
+	}
+	return o
+}
+
+func cloneItems(items []LineItem) []LineItem {
+	if items == nil {
+		return nil
+	}
+	out := make([]LineItem, len(items))
+	for i, it := range items {
+		out[i] = it
+		if it.Config != nil {
+			out[i].Config = append([]Attribute(nil), it.Config...)
+		}
+	}
+	return out
+}
+
+// PaymentOutcome is what happened to money received through a gateway.
+type PaymentOutcome string
+
+const (
+	PaymentPaid     PaymentOutcome = "paid"     // paid the order
+	PaymentRefunded PaymentOutcome = "refunded" // refunded through the gateway
+	// PaymentCredited: the money could not pay the order (it came after the
+	// order was cancelled, or a second payer paid) and went to the
+	// requester's credit wallet.
+	PaymentCredited PaymentOutcome = "credited"
+)
+
+// Payment is one line of Payment History: money through a gateway.
+type Payment struct {
+	ID           string // "<reference>/payment", "<reference>/refund"...
+	OrderID      string
+	Customer     string // the requester
+	Payer        string // the payer's email for payment on behalf
+	Gateway      string
+	Amount       decimal.Decimal
+	Currency     string
+	Reference    string
+	GatewayTxnID string
+	Outcome      PaymentOutcome
+	Time         time.Time
+	// Seq is assigned by the Store: the position in the customer's history.
+	Seq int64
+}
+
+// Invoice is one line of Billing History.
+type Invoice struct {
+	ID       string // "<order>/invoice"
+	OrderID  string
+	Customer string
+	Items    []LineItem
+	Amount   decimal.Decimal
+	Currency string
+	Method   Method
+	Time     time.Time
+	Seq      int64 // assigned by the Store
+}
+
+// validateAmount checks that amount is positive and exact at the
+// currency's scale.
+func validateAmount(amount decimal.Decimal, currency string) error {
+	scale, err := currencyScale(currency)
+	if err != nil {
+		return err
+	}
+	if amount.Sign() <= 0 {
+		return fmt.Errorf("%w: amount %s must be positive", ErrInvalidOrder, amount)
+	}
+	if !amount.Equal(amount.Truncate(scale)) {
+		return fmt.Errorf("%w: amount %s is not exact in %s (%d decimals)", ErrInvalidOrder, amount, currency, scale)
+	}
+	return nil
+}
+
+func currencyScale(currency string) (int32, error) {
+	switch currency {
+	case "VND":
+		return 0, nil
+	case "USD":
+		return 2, nil
+	}
+	return 0, fmt.Errorf("%w: unknown currency %q", ErrInvalidOrder, currency)
+}

@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"os"
@@ -20,33 +21,33 @@ func addKeySeeds(f *testing.F) {
 }
 
 func FuzzParsePrivateKey(f *testing.F) {
-	addKeySeeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		k, err := ParsePrivateKey(data)
+	fuzzKeyParser(f, func(b []byte) (*rsa.PublicKey, error) {
+		k, err := ParsePrivateKey(b)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidKey) && !errors.Is(err, ErrWeakKey) {
-				t.Fatalf("unclassified error: %v", err)
-			}
-			return
+			return nil, err
 		}
-		if k.N.BitLen() < MinRSABits {
-			t.Fatalf("accepted a %d-bit key", k.N.BitLen())
-		}
+		return &k.PublicKey, nil
 	})
 }
 
 func FuzzParsePublicKey(f *testing.F) {
+	fuzzKeyParser(f, ParsePublicKey)
+}
+
+// fuzzKeyParser checks a key parser never panics, classifies every error, and
+// never accepts a key outside [MinRSABits, MaxRSABits].
+func fuzzKeyParser(f *testing.F, parse func([]byte) (*rsa.PublicKey, error)) {
 	addKeySeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		k, err := ParsePublicKey(data)
+		k, err := parse(data)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidKey) && !errors.Is(err, ErrWeakKey) {
 				t.Fatalf("unclassified error: %v", err)
 			}
 			return
 		}
-		if k.N.BitLen() < MinRSABits {
-			t.Fatalf("accepted a %d-bit key", k.N.BitLen())
+		if bits := k.N.BitLen(); bits < MinRSABits || bits > MaxRSABits {
+			t.Fatalf("accepted a %d-bit key", bits)
 		}
 	})
 }

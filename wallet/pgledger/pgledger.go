@@ -2,6 +2,7 @@ package pgledger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -19,7 +20,12 @@ type Ledger struct {
 	now        func() time.Time
 	maxRetries int
 	migrate    bool
+	bigBatches chan struct{} // admission of batches of BigBatch transfers or more
 }
+
+// BigBatch is the size from which a batch needs one of the slots set by
+// WithBigBatchConcurrency.
+const BigBatch = 16
 
 var _ wallet.Ledger = (*Ledger)(nil)
 
@@ -49,6 +55,20 @@ func WithMaxRetries(n int) Option {
 	}
 }
 
+// WithBigBatchConcurrency sets how many batches of BigBatch transfers or
+// more this Ledger sends at once (default 2). A large batch locks many
+// accounts; several of them at once mostly wait on one another's row locks
+// (a convoy that is slower than taking turns), so they queue here instead.
+func WithBigBatchConcurrency(n int) Option {
+	return func(l *Ledger) error {
+		if n < 1 {
+			return errors.New("pgledger: big batch concurrency must be at least 1")
+		}
+		l.bigBatches = make(chan struct{}, n)
+		return nil
+	}
+}
+
 // WithoutMigrate makes New skip Migrate (run it yourself, e.g. at deploy time).
 func WithoutMigrate() Option {
 	return func(l *Ledger) error {
@@ -63,7 +83,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Ledger, erro
 	if pool == nil {
 		return nil, errors.New("pgledger: nil pool")
 	}
-	l := &Ledger{pool: pool, now: time.Now, maxRetries: 20, migrate: true}
+	l := &Ledger{pool: pool, now: time.Now, maxRetries: 20, migrate: true, bigBatches: make(chan struct{}, 2)}
 	for _, o := range opts {
 		if err := o(l); err != nil {
 			return nil, err
@@ -179,48 +199,73 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 			}
 		}
 	}
+	if n >= BigBatch {
+		select {
+		case l.bigBatches <- struct{}{}:
+			defer func() { <-l.bigBatches }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	now := l.clock()
 	var out []wallet.Result
 	var terr error
 	err := l.retry(ctx, func() error {
 		out, terr = out[:0], nil
-		rows, err := l.pool.Query(ctx, `SELECT * FROM wallet_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		rows, _ := l.pool.Query(ctx, `SELECT * FROM wallet_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			now, ids, kinds, debits, credits, curs, holdIDs, units, upTos, timeouts, codes, refs)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
 		for rows.Next() {
 			var (
-				idx                     int32
-				existed                 bool
-				amount                  *int64
-				created, expires        *time.Time
-				status                  *int16
-				debit, credit, cur      *string
-				errCode, errAcc, errDet *string
-				errAvail, errReq        *int64
+				idx                int32
+				existed            bool
+				amount             int64
+				created            time.Time
+				expires            *time.Time
+				status             int16
+				debit, credit, cur string
 			)
-			if err := rows.Scan(&idx, &existed, &amount, &created, &expires, &status, &debit, &credit, &cur,
-				&errCode, &errAcc, &errAvail, &errReq, &errDet); err != nil {
+			if err := rows.Scan(&idx, &existed, &amount, &created, &expires, &status, &debit, &credit, &cur); err != nil {
+				rows.Close()
 				return err
 			}
-			i := int(idx) - 1
-			t := transfers[i]
-			if errCode != nil {
-				terr = transferError(i, t, existed, *errCode, errAcc, errAvail, errReq, errDet, units[i])
-				continue
-			}
-			c := wallet.Currency(*cur)
-			t.Debit, t.Credit, t.Currency = *debit, *credit, c
-			t.Amount = c.FromMinor(*amount)
-			r := wallet.Result{Transfer: t, Existed: existed, Time: created.UTC(), Status: wallet.Status(*status)}
+			t := transfers[idx-1]
+			c := wallet.Currency(cur)
+			t.Debit, t.Credit, t.Currency, t.Amount = debit, credit, c, c.FromMinor(amount)
+			r := wallet.Result{Transfer: t, Existed: existed, Time: created.UTC(), Status: wallet.Status(status)}
 			if expires != nil {
 				r.ExpiresAt = expires.UTC()
 			}
 			out = append(out, r)
 		}
-		return rows.Err()
+		err := rows.Err()
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "WL001" {
+			return err
+		}
+		// A transfer failed: the batch was rolled back. Record the failure
+		// (unless it is a replay or a conflict), then report it.
+		var f failure
+		if jerr := json.Unmarshal([]byte(pe.Detail), &f); jerr != nil || f.Idx < 1 || f.Idx > n {
+			return fmt.Errorf("unreadable failure %q: %v", pe.Detail, jerr)
+		}
+		i := f.Idx - 1
+		if f.Record {
+			var recorded bool
+			if err := l.pool.QueryRow(ctx, `SELECT wallet_record_failure($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+				now, ids[i], kinds[i], f.Debit, f.Credit, f.Currency, holdIDs[i], f.Units, upTos[i], timeouts[i],
+				codes[i], refs[i], f.Code, f.Account, f.Available, f.Requested, f.Detail).Scan(&recorded); err != nil {
+				return err
+			}
+			if !recorded { // the ID was recorded meanwhile: post again to get its outcome
+				return &pgconn.PgError{Code: "40001", Message: "transfer id recorded concurrently"}
+			}
+		}
+		t := transfers[i]
+		if t.Currency == "" {
+			t.Currency = wallet.Currency(f.Currency)
+		}
+		terr = transferError(i, t, f.Existed, f.Code, f.Account, f.Available, f.Requested, f.Detail)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pgledger: post: %w", err)
@@ -234,8 +279,24 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 	return out, nil
 }
 
+// failure is the JSON detail of a WL001 error raised by wallet_post.
+type failure struct {
+	Idx       int     `json:"idx"`
+	Code      string  `json:"code"`
+	Account   *string `json:"account"`
+	Available *int64  `json:"available"`
+	Requested *int64  `json:"requested"`
+	Detail    *string `json:"detail"`
+	Record    bool    `json:"record"`
+	Existed   bool    `json:"existed"`
+	Debit     string  `json:"debit"`
+	Credit    string  `json:"credit"`
+	Currency  string  `json:"currency"`
+	Units     int64   `json:"units"`
+}
+
 // transferError rebuilds the error a batch failed with (fresh or recorded).
-func transferError(i int, t wallet.Transfer, existed bool, code string, acc *string, avail, req *int64, detail *string, units int64) error {
+func transferError(i int, t wallet.Transfer, existed bool, code string, acc *string, avail, req *int64, detail *string) error {
 	str := func(p *string) string {
 		if p == nil {
 			return ""
@@ -316,7 +377,7 @@ func (l *Ledger) Lookup(ctx context.Context, id string) (wallet.Result, error) {
 	}
 	if errCode != nil {
 		r.Transfer.Amount = t.Currency.FromMinor(units)
-		return r, transferError(0, r.Transfer, true, *errCode, errAcc, errAvail, errReq, det, units)
+		return r, transferError(0, r.Transfer, true, *errCode, errAcc, errAvail, errReq, det)
 	}
 	r.Transfer.Amount = t.Currency.FromMinor(*amount)
 	return r, nil

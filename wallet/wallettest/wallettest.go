@@ -571,10 +571,16 @@ func testHoldExpiry(t *testing.T, f *fixture) {
 		t.Fatalf("expiry %v after %v", long.ExpiresAt, long.Time)
 	}
 	var short []string
+	var batch []wallet.Transfer // one batch of expiring holds
 	for i := range 3 {
 		id := fmt.Sprintf("short%d", i)
 		short = append(short, id)
-		f.post(wallet.Transfer{ID: id, Kind: wallet.KindHold, Debit: w, Credit: rev, Amount: vnd(10), Currency: wallet.VND, Timeout: 40 * time.Millisecond})
+		batch = append(batch, wallet.Transfer{ID: id, Kind: wallet.KindHold, Debit: w, Credit: rev, Amount: vnd(10), Currency: wallet.VND, Timeout: 40 * time.Millisecond})
+	}
+	for _, r := range f.post(batch...) {
+		if r.Status != wallet.StatusPending || r.ExpiresAt.Sub(r.Time) != 40*time.Millisecond {
+			t.Fatalf("batched hold %+v", r)
+		}
 	}
 	f.post(wallet.Transfer{ID: "forever", Kind: wallet.KindHold, Debit: w, Credit: rev, Amount: vnd(1), Currency: wallet.VND})
 	// Never released before expiry.

@@ -21,7 +21,7 @@ CREATE TABLE wallet_accounts (
     CONSTRAINT wallet_accounts_no_overdraft CHECK (
         flags & 1 = 0 OR debits_posted + debits_pending <= credits_posted),
     CONSTRAINT wallet_accounts_id_length CHECK (length(id) BETWEEN 1 AND 256)
-);
+) WITH (fillfactor = 50); -- room for HOT updates of the totals
 
 -- Every transfer ID ever posted, succeeded (amount set) or failed
 -- (error_code set). The contents compared for idempotency are kind,
@@ -69,10 +69,13 @@ CREATE TABLE wallet_pending_holds (
 CREATE INDEX wallet_pending_holds_expires ON wallet_pending_holds (expires_at, hold_id);
 
 -- An account's history: one row per change, with the balance after it.
+-- Only wallet_post and wallet_expire_holds write it, right after locking the
+-- account and inserting the transfer, so it carries no foreign keys: their
+-- checks cost four lookups per transfer on the hottest path.
 CREATE TABLE wallet_entries (
-    account_id      text        NOT NULL REFERENCES wallet_accounts (id),
+    account_id      text        NOT NULL,
     seq             bigint      NOT NULL,
-    transfer_id     text        NOT NULL REFERENCES wallet_transfers (id),
+    transfer_id     text        NOT NULL,
     kind            smallint    NOT NULL, -- 0..3 as transfers, 4 expire
     debited         boolean     NOT NULL,
     counterparty    text        NOT NULL,
@@ -103,19 +106,110 @@ CREATE TRIGGER wallet_hold_resolutions_immutable BEFORE UPDATE OR DELETE ON wall
 CREATE TRIGGER wallet_hold_resolutions_no_truncate BEFORE TRUNCATE ON wallet_hold_resolutions
     FOR EACH STATEMENT EXECUTE FUNCTION wallet_refuse_change();
 
+-- wallet_batch_legs splits a batch of posts and exact holds into legs (one
+-- per account and transfer) with each account's running totals and entry
+-- seq after the leg: the set-based fast path of wallet_post.
+CREATE FUNCTION wallet_batch_legs(p_ids text[], p_kinds smallint[], p_debits text[], p_credits text[],
+    p_currencies text[], p_units bigint[])
+RETURNS TABLE (idx bigint, acc text, debited boolean, other text, id text, kind smallint, cur text,
+    found boolean, acur text, flags integer, dp numeric, cp numeric, dq numeric, cq numeric, seq bigint)
+LANGUAGE sql STABLE AS $$
+    WITH t AS (
+        SELECT * FROM unnest(p_ids, p_kinds, p_debits, p_credits, p_currencies, p_units)
+            WITH ORDINALITY AS t(id, kind, debit, credit, cur, units, idx)),
+    legs AS (
+        SELECT idx, debit AS acc, true AS debited, credit AS other, id, kind, cur,
+            CASE WHEN kind = 0 THEN units ELSE 0 END AS ddp, 0::bigint AS dcp,
+            CASE WHEN kind = 1 THEN units ELSE 0 END AS ddq, 0::bigint AS dcq
+        FROM t
+        UNION ALL
+        SELECT idx, credit, false, debit, id, kind, cur,
+            0, CASE WHEN kind = 0 THEN units ELSE 0 END, 0, CASE WHEN kind = 1 THEN units ELSE 0 END
+        FROM t)
+    SELECT l.idx, l.acc, l.debited, l.other, l.id, l.kind, l.cur, a.id IS NOT NULL, a.currency, a.flags,
+        a.debits_posted + sum(l.ddp) OVER w, a.credits_posted + sum(l.dcp) OVER w,
+        a.debits_pending + sum(l.ddq) OVER w, a.credits_pending + sum(l.dcq) OVER w,
+        a.seq + row_number() OVER w
+    FROM legs l LEFT JOIN wallet_accounts a ON a.id = l.acc
+    WINDOW w AS (PARTITION BY l.acc ORDER BY l.idx)
+$$;
+
+-- wallet_post_fast applies, set-based, a batch of posts and exact holds
+-- whose IDs are all new and which passes every check, and returns its
+-- results; it returns no rows (and changes nothing) otherwise. The caller
+-- holds the accounts' locks. Plans must see the arrays' sizes (a generic plan
+-- guesses them and can scan every account), hence force_custom_plan.
+CREATE FUNCTION wallet_post_fast(
+    p_now timestamptz, p_ids text[], p_kinds smallint[], p_debits text[], p_credits text[],
+    p_currencies text[], p_hold_ids text[], p_units bigint[], p_timeouts bigint[], p_codes text[], p_refs text[])
+RETURNS TABLE (o_idx int, o_existed boolean, o_amount bigint, o_created_at timestamptz,
+    o_expires_at timestamptz, o_status smallint, o_debit text, o_credit text, o_currency text)
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+#variable_conflict use_column
+DECLARE
+    n int := coalesce(array_length(p_ids, 1), 0);
+    max_i8 constant numeric := 9223372036854775807;
+    ok boolean;
+    cnt bigint;
+BEGIN
+    -- One statement: check every leg, and write only if all pass.
+    WITH l AS MATERIALIZED (
+        SELECT * FROM wallet_batch_legs(p_ids, p_kinds, p_debits, p_credits, p_currencies, p_units)),
+    chk AS MATERIALIZED (
+        SELECT coalesce(bool_and(l.found AND l.acur = l.cur AND l.dp + l.dq <= max_i8 AND l.cp + l.cq <= max_i8
+                AND (l.flags & 1 = 0 OR l.dp + l.dq <= l.cp)), false)
+            AND NOT EXISTS (SELECT FROM wallet_transfers WHERE id = ANY (p_ids)) AS ok
+        FROM l),
+    t AS (
+        SELECT t.*, CASE WHEN t.kind = 1 AND t.timeout > 0 THEN p_now + t.timeout * interval '1 millisecond' END AS exp
+        FROM unnest(p_ids, p_kinds, p_debits, p_credits, p_currencies, p_hold_ids, p_units, p_timeouts,
+            p_codes, p_refs) AS t(id, kind, debit, credit, cur, hold_id, units, timeout, code, ref), chk
+        WHERE chk.ok),
+    ins AS (
+        INSERT INTO wallet_transfers (id, kind, debit_account, credit_account, currency, hold_id, units,
+            up_to, timeout_ms, code, reference, amount, expires_at, created_at)
+        SELECT t.id, t.kind, t.debit, t.credit, t.cur, t.hold_id, t.units, false, t.timeout, t.code, t.ref,
+            t.units, t.exp, p_now FROM t
+        ON CONFLICT (id) DO NOTHING RETURNING 1),
+    ph AS (
+        INSERT INTO wallet_pending_holds (hold_id, expires_at) SELECT t.id, t.exp FROM t WHERE t.exp IS NOT NULL),
+    e AS (
+        INSERT INTO wallet_entries (account_id, seq, transfer_id, kind, debited, counterparty, debits_posted,
+            credits_posted, debits_pending, credits_pending, created_at)
+        SELECT l.acc, l.seq, l.id, l.kind, l.debited, l.other, l.dp, l.cp, l.dq, l.cq, p_now FROM l, chk WHERE chk.ok),
+    u AS (
+        UPDATE wallet_accounts a SET debits_posted = f.dp, credits_posted = f.cp, debits_pending = f.dq,
+            credits_pending = f.cq, seq = f.seq
+        FROM (SELECT DISTINCT ON (l.acc) l.acc, l.dp, l.cp, l.dq, l.cq, l.seq FROM l, chk WHERE chk.ok
+            ORDER BY l.acc, l.idx DESC) f
+        WHERE a.id = f.acc)
+    SELECT chk.ok, (SELECT count(*) FROM ins) INTO ok, cnt FROM chk;
+    IF NOT ok THEN
+        RETURN; -- no rows: the caller takes the loop
+    END IF;
+    IF cnt <> n THEN
+        RAISE EXCEPTION 'pgledger: a transfer of the batch was inserted concurrently' USING ERRCODE = '40001';
+    END IF;
+    RETURN QUERY SELECT t.idx::int, false, t.units, p_now,
+        CASE WHEN t.kind = 1 AND t.timeout > 0 THEN p_now + t.timeout * interval '1 millisecond' END,
+        t.kind, t.debit, t.credit, t.cur
+    FROM unnest(p_ids, p_kinds, p_debits, p_credits, p_currencies, p_units, p_timeouts)
+        WITH ORDINALITY AS t(id, kind, debit, credit, cur, units, timeout, idx);
+END $$;
+
 -- wallet_post applies a batch in one statement: locks the accounts it
 -- touches in id order, then checks and applies each transfer in order. If
--- one fails, the whole batch is rolled back (a subtransaction) and only the
--- failing ID is recorded as failed; the result is then one row carrying the
--- error. SQLSTATE 40001 is raised when another batch inserted one of our IDs
--- first: the client retries and finds it.
+-- one fails it raises SQLSTATE WL001 with a JSON detail (index, error, the
+-- normalized contents, and whether the failure must be recorded); the
+-- statement and so the whole batch is rolled back, and the client records
+-- the failing ID with wallet_record_failure. SQLSTATE 40001 is raised when
+-- another batch inserted one of our IDs first: the client retries and finds it.
 CREATE FUNCTION wallet_post(
     p_now timestamptz, p_ids text[], p_kinds smallint[], p_debits text[], p_credits text[],
     p_currencies text[], p_hold_ids text[], p_units bigint[], p_up_tos boolean[], p_timeouts bigint[],
     p_codes text[], p_refs text[])
 RETURNS TABLE (o_idx int, o_existed boolean, o_amount bigint, o_created_at timestamptz,
-    o_expires_at timestamptz, o_status smallint, o_debit text, o_credit text, o_currency text,
-    o_err_code text, o_err_account text, o_err_available bigint, o_err_requested bigint, o_err_detail text)
+    o_expires_at timestamptz, o_status smallint, o_debit text, o_credit text, o_currency text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -137,15 +231,31 @@ DECLARE
     r_credit text[] := '{}'; r_cur text[] := '{}';
     max_i8 constant numeric := 9223372036854775807;
 BEGIN
-    SELECT array_agg(DISTINCT a ORDER BY a) INTO accs FROM (
-        SELECT unnest(p_debits) AS a UNION ALL SELECT unnest(p_credits)
-        UNION ALL SELECT t.debit_account FROM wallet_transfers t
-            WHERE t.id = ANY (p_hold_ids) AND t.kind = 1 AND t.error_code IS NULL
-        UNION ALL SELECT t.credit_account FROM wallet_transfers t
-            WHERE t.id = ANY (p_hold_ids) AND t.kind = 1 AND t.error_code IS NULL) s
-    WHERE a <> '';
-    PERFORM 1 FROM wallet_accounts WHERE id = ANY (accs) ORDER BY id FOR UPDATE;
+    IF array_position(p_kinds, 2::smallint) IS NULL AND array_position(p_kinds, 3::smallint) IS NULL THEN
+        PERFORM 1 FROM wallet_accounts WHERE id = ANY (p_debits || p_credits) ORDER BY id FOR UPDATE;
+    ELSE -- commits and voids: their holds' accounts too
+        SELECT array_agg(DISTINCT a ORDER BY a) INTO accs FROM (
+            SELECT unnest(p_debits || p_credits) AS a
+            UNION ALL SELECT t.debit_account FROM wallet_transfers t
+                WHERE t.id = ANY (p_hold_ids) AND t.kind = 1 AND t.error_code IS NULL
+            UNION ALL SELECT t.credit_account FROM wallet_transfers t
+                WHERE t.id = ANY (p_hold_ids) AND t.kind = 1 AND t.error_code IS NULL) s
+        WHERE a <> '';
+        PERFORM 1 FROM wallet_accounts WHERE id = ANY (accs) ORDER BY id FOR UPDATE;
+    END IF;
 
+    -- Fast path: a batch of posts and exact holds, all new, that passes
+    -- every check is applied set-based by wallet_post_fast. Anything else
+    -- (or a batch with a failure) takes the loop below, transfer by transfer.
+    IF n > 1 AND NOT EXISTS (SELECT FROM unnest(p_kinds, p_up_tos) AS k(kind, up_to) WHERE kind > 1 OR up_to) THEN
+        RETURN QUERY SELECT * FROM wallet_post_fast(p_now, p_ids, p_kinds, p_debits, p_credits, p_currencies,
+            p_hold_ids, p_units, p_timeouts, p_codes, p_refs);
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END IF;
+
+    <<batch>>
     BEGIN
         FOR i IN 1 .. n LOOP
             f_idx := i; f_record := true; f_existed := false; f_code := NULL;
@@ -199,12 +309,12 @@ BEGIN
                     OR ex.up_to <> p_up_tos[i] OR ex.timeout_ms <> p_timeouts[i]
                     OR ex.code <> p_codes[i] OR ex.reference <> p_refs[i] THEN
                     f_code := 'conflict'; f_record := false; f_account := NULL; f_detail := NULL;
-                    RAISE EXCEPTION USING ERRCODE = 'WL001';
+                    EXIT batch;
                 END IF;
                 IF ex.error_code IS NOT NULL THEN
                     f_code := ex.error_code; f_account := ex.error_account; f_avail := ex.error_available;
                     f_req := ex.error_requested; f_detail := ex.error_detail; f_record := false; f_existed := true;
-                    RAISE EXCEPTION USING ERRCODE = 'WL001';
+                    EXIT batch;
                 END IF;
                 st := 0;
                 IF ex.kind = 1 THEN
@@ -217,7 +327,7 @@ BEGIN
                 CONTINUE;
             END IF;
             IF f_code IS NOT NULL THEN
-                RAISE EXCEPTION USING ERRCODE = 'WL001';
+                EXIT batch;
             END IF;
 
             -- Check and apply.
@@ -230,7 +340,7 @@ BEGIN
                     END IF;
                     IF avail < amt THEN
                         f_code := 'insufficient_funds'; f_account := d.id; f_avail := greatest(avail, 0); f_req := k_units;
-                        RAISE EXCEPTION USING ERRCODE = 'WL001';
+                        EXIT batch;
                     END IF;
                 END IF;
                 IF k_kind = 0 THEN
@@ -245,11 +355,11 @@ BEGIN
                 SELECT r.status INTO res_status FROM wallet_hold_resolutions r WHERE r.hold_id = h.id;
                 IF FOUND AND res_status = 4 OR NOT FOUND AND h.expires_at IS NOT NULL AND p_now >= h.expires_at THEN
                     f_code := 'hold_expired'; f_detail := format('%s expired at %s', to_json(h.id), h.expires_at);
-                    RAISE EXCEPTION USING ERRCODE = 'WL001';
+                    EXIT batch;
                 ELSIF FOUND THEN
                     f_code := 'hold_resolved';
                     f_detail := format('%s is %s', to_json(h.id), CASE res_status WHEN 2 THEN 'committed' ELSE 'voided' END);
-                    RAISE EXCEPTION USING ERRCODE = 'WL001';
+                    EXIT batch;
                 END IF;
                 held := -h.amount;
                 IF k_kind = 2 THEN posted := k_units; END IF;
@@ -257,7 +367,7 @@ BEGIN
             IF d.debits_posted::numeric + posted + d.debits_pending + held > max_i8
                 OR c.credits_posted::numeric + posted + c.credits_pending + held > max_i8 THEN
                 f_code := 'overflow';
-                RAISE EXCEPTION USING ERRCODE = 'WL001';
+                EXIT batch;
             END IF;
 
             INSERT INTO wallet_transfers (id, kind, debit_account, credit_account, currency, hold_id, units, up_to,
@@ -291,27 +401,36 @@ BEGIN
             r_expires := r_expires || exp_at; r_status := r_status || st; r_debit := r_debit || k_debit;
             r_credit := r_credit || k_credit; r_cur := r_cur || k_cur;
         END LOOP;
-    EXCEPTION WHEN SQLSTATE 'WL001' THEN
-        IF f_record THEN
-            INSERT INTO wallet_transfers (id, kind, debit_account, credit_account, currency, hold_id, units, up_to,
-                timeout_ms, code, reference, error_code, error_account, error_available, error_requested,
-                error_detail, created_at)
-            VALUES (p_ids[f_idx], k_kind, k_debit, k_credit, k_cur, p_hold_ids[f_idx], k_units, p_up_tos[f_idx],
-                p_timeouts[f_idx], p_codes[f_idx], p_refs[f_idx], f_code, f_account, f_avail, f_req, f_detail, p_now)
-            ON CONFLICT (id) DO NOTHING;
-            IF NOT FOUND THEN
-                RAISE EXCEPTION 'pgledger: transfer % inserted concurrently', p_ids[f_idx] USING ERRCODE = '40001';
-            END IF;
-        END IF;
-        RETURN QUERY SELECT f_idx, f_existed, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::smallint,
-            NULL::text, NULL::text, NULL::text, f_code, f_account, f_avail, f_req, f_detail;
-        RETURN;
     END;
-    RETURN QUERY SELECT u.ord::int, u.e, u.a, u.cr, u.xp, u.s, u.db, u.cd, u.cu,
-        NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::text
+    IF f_code IS NOT NULL THEN
+        -- Raising aborts the statement: nothing of the batch stays.
+        RAISE EXCEPTION 'pgledger: transfer % failed: %', p_ids[f_idx], f_code USING ERRCODE = 'WL001',
+            DETAIL = json_build_object('idx', f_idx, 'code', f_code, 'account', f_account, 'available', f_avail,
+                'requested', f_req, 'detail', f_detail, 'record', f_record, 'existed', f_existed,
+                'debit', k_debit, 'credit', k_credit, 'currency', k_cur, 'units', k_units)::text;
+    END IF;
+    RETURN QUERY SELECT u.ord::int, u.e, u.a, u.cr, u.xp, u.s, u.db, u.cd, u.cu
     FROM unnest(r_existed, r_amount, r_created, r_expires, r_status, r_debit, r_credit, r_cur)
         WITH ORDINALITY AS u(e, a, cr, xp, s, db, cd, cu, ord);
 END $$;
+
+-- wallet_record_failure records that a transfer failed (its ID is then
+-- final). It returns false if the ID was recorded meanwhile by another batch:
+-- the client then posts again and gets that outcome.
+CREATE FUNCTION wallet_record_failure(p_now timestamptz, p_id text, p_kind smallint, p_debit text,
+    p_credit text, p_currency text, p_hold_id text, p_units bigint, p_up_to boolean, p_timeout bigint,
+    p_code text, p_ref text, p_err_code text, p_err_account text, p_err_available bigint,
+    p_err_requested bigint, p_err_detail text) RETURNS boolean
+LANGUAGE sql AS $$
+    WITH ins AS (
+        INSERT INTO wallet_transfers (id, kind, debit_account, credit_account, currency, hold_id, units, up_to,
+            timeout_ms, code, reference, error_code, error_account, error_available, error_requested,
+            error_detail, created_at)
+        VALUES (p_id, p_kind, p_debit, p_credit, p_currency, p_hold_id, p_units, p_up_to, p_timeout, p_code,
+            p_ref, p_err_code, p_err_account, p_err_available, p_err_requested, p_err_detail, p_now)
+        ON CONFLICT (id) DO NOTHING RETURNING 1)
+    SELECT EXISTS (SELECT FROM ins)
+$$;
 
 -- wallet_expire_holds releases up to p_limit holds due at p_now, locking
 -- their accounts in id order; it returns how many it released.

@@ -1,0 +1,310 @@
+package checkout
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/smtp"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/thanhtoan/thanhtoan/signing"
+)
+
+// StartTLSPolicy says how an [SMTPNotifier] protects its connection.
+type StartTLSPolicy int
+
+const (
+	// StartTLSRequired (the default) upgrades the connection with STARTTLS
+	// and fails when the server does not offer it.
+	StartTLSRequired StartTLSPolicy = iota
+	// StartTLSLoopbackPlaintext upgrades with STARTTLS when the server offers
+	// it and otherwise goes on in plaintext, but only when the server's
+	// address is a loopback address (a local relay, a test server).
+	StartTLSLoopbackPlaintext
+	// ImplicitTLS speaks TLS from the first byte (SMTPS, usually port 465).
+	ImplicitTLS
+)
+
+func (p StartTLSPolicy) String() string {
+	switch p {
+	case StartTLSRequired:
+		return "starttls-required"
+	case StartTLSLoopbackPlaintext:
+		return "starttls-loopback-plaintext"
+	case ImplicitTLS:
+		return "implicit-tls"
+	default:
+		return fmt.Sprintf("StartTLSPolicy(%d)", int(p))
+	}
+}
+
+// ErrSMTPInsecure: the SMTP connection would carry mail or a password in
+// plaintext where the policy does not allow it (no STARTTLS offered, or a
+// non-loopback server without TLS).
+var ErrSMTPInsecure = errors.New("checkout: smtp: insecure connection refused")
+
+// SMTPConfig configures an [SMTPNotifier]. Printing it never shows the
+// password.
+type SMTPConfig struct {
+	// Addr is the server's "host:port", e.g. "smtp.example.vn:587".
+	Addr string
+	// From is the sender, e.g. "Thanh toán <no-reply@example.vn>"; its
+	// address is also the envelope sender (MAIL FROM).
+	From string
+	// Username and Password authenticate with AUTH PLAIN, which is sent only
+	// over TLS or to a loopback address. An empty Username skips AUTH.
+	Username string
+	Password signing.Secret
+	// StartTLS is the TLS policy; the zero value is StartTLSRequired.
+	StartTLS StartTLSPolicy
+	// TLSConfig is cloned and used for STARTTLS and implicit TLS; nil means
+	// the system roots. ServerName defaults to the host of Addr.
+	TLSConfig *tls.Config
+	// Timeout bounds one Send, dial to QUIT, on top of the ctx deadline.
+	// Zero means 30 seconds.
+	Timeout time.Duration
+	// LocalName is the name sent with EHLO; empty means "localhost".
+	LocalName string
+}
+
+// SMTPNotifier is a [Notifier] that renders each notification with the
+// embedded templates (see [EmailRenderer]) and sends it through an SMTP
+// server, one connection per message. The Message-ID is derived from the
+// notification ID, so a message the outbox sends twice is recognisable as
+// the same one. It is safe for concurrent use.
+type SMTPNotifier struct {
+	addr      string
+	host      string
+	from      string // envelope sender
+	username  string
+	password  signing.Secret
+	policy    StartTLSPolicy
+	tlsConfig *tls.Config
+	timeout   time.Duration
+	localName string
+	renderer  *EmailRenderer
+	logger    *slog.Logger
+}
+
+var _ Notifier = (*SMTPNotifier)(nil)
+
+// NewSMTPNotifier validates cfg and returns a notifier. It does not connect.
+// Options: [WithMailClock] (the Date header), [WithMailLogger].
+func NewSMTPNotifier(cfg SMTPConfig, opts ...MailOption) (*SMTPNotifier, error) {
+	o, err := applyMailOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil || host == "" || port == "" {
+		return nil, fmt.Errorf("%w: smtp addr %q is not host:port", ErrInvalidMailConfig, cfg.Addr)
+	}
+	switch cfg.StartTLS {
+	case StartTLSRequired, ImplicitTLS:
+	case StartTLSLoopbackPlaintext:
+		if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
+			return nil, fmt.Errorf("%w: plaintext smtp is only allowed to a loopback address, not %s", ErrInvalidMailConfig, host)
+		}
+	default:
+		return nil, fmt.Errorf("%w: unknown starttls policy %d", ErrInvalidMailConfig, int(cfg.StartTLS))
+	}
+	if cfg.Username != "" && cfg.Password.IsZero() {
+		return nil, fmt.Errorf("%w: smtp username without a password", ErrInvalidMailConfig)
+	}
+	if cfg.Username == "" && !cfg.Password.IsZero() {
+		return nil, fmt.Errorf("%w: smtp password without a username", ErrInvalidMailConfig)
+	}
+	if strings.ContainsAny(cfg.Username, "\x00\r\n") || strings.ContainsAny(cfg.Password.Reveal(), "\x00\r\n") {
+		return nil, fmt.Errorf("%w: smtp username or password holds a NUL or a line break", ErrInvalidMailConfig)
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("%w: negative smtp timeout", ErrInvalidMailConfig)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.LocalName == "" {
+		cfg.LocalName = "localhost"
+	}
+	if strings.ContainsAny(cfg.LocalName, " \t\r\n") {
+		return nil, fmt.Errorf("%w: smtp local name holds a space or a line break", ErrInvalidMailConfig)
+	}
+	r, err := newEmailRenderer(cfg.From, o)
+	if err != nil {
+		return nil, err
+	}
+	var tc *tls.Config
+	if cfg.TLSConfig != nil {
+		tc = cfg.TLSConfig.Clone()
+	} else {
+		tc = &tls.Config{}
+	}
+	if tc.ServerName == "" {
+		tc.ServerName = host
+	}
+	if tc.MinVersion == 0 {
+		tc.MinVersion = tls.VersionTLS12
+	}
+	return &SMTPNotifier{
+		addr:      cfg.Addr,
+		host:      host,
+		from:      r.from.Address,
+		username:  cfg.Username,
+		password:  cfg.Password,
+		policy:    cfg.StartTLS,
+		tlsConfig: tc,
+		timeout:   cfg.Timeout,
+		localName: cfg.LocalName,
+		renderer:  r,
+		logger:    o.logger,
+	}, nil
+}
+
+// Render renders n as Send would, without sending it.
+func (s *SMTPNotifier) Render(n Notification) (Email, error) { return s.renderer.Render(n) }
+
+// Send renders n and delivers it: dial, EHLO, STARTTLS (per the policy),
+// AUTH PLAIN (when a username is set), MAIL, RCPT, DATA, QUIT. The ctx
+// deadline and cancellation, and the configured Timeout, bound every step.
+// A reply the server refuses with is returned wrapped as a
+// *textproto.Error (errors.As gives its code).
+func (s *SMTPNotifier) Send(ctx context.Context, n Notification) error {
+	e, err := s.renderer.Render(n)
+	if err != nil {
+		return err
+	}
+	raw, err := e.Bytes()
+	if err != nil {
+		return err
+	}
+	if err := s.deliver(ctx, e.To.Address, raw); err != nil {
+		return err
+	}
+	s.logger.InfoContext(ctx, "checkout: smtp: sent", "id", n.ID, "kind", string(n.Kind), "message_id", e.MessageID)
+	return nil
+}
+
+func (s *SMTPNotifier) deliver(ctx context.Context, to string, raw []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline() // set by WithTimeout above
+	// fail names the step and, when ctx ended, says so. The connection's
+	// deadline is ctx's, so its i/o timeout may be seen a moment before ctx
+	// reports it: past the deadline, that timeout is ctx's.
+	fail := func(step string, err error) error {
+		cerr := context.Cause(ctx)
+		if cerr == nil && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(deadline) {
+			cerr = context.DeadlineExceeded
+		}
+		if cerr != nil {
+			return fmt.Errorf("checkout: smtp: %s: %w (%w)", step, cerr, err)
+		}
+		return fmt.Errorf("checkout: smtp: %s: %w", step, err)
+	}
+
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", s.addr)
+	if err != nil {
+		return fail("dial", err)
+	}
+	defer conn.Close() // after QUIT it is closed already; nothing to report
+	if err := conn.SetDeadline(deadline); err != nil {
+		return fail("deadline", err)
+	}
+	// Cancellation before the deadline unblocks any read or write.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	loopback := isLoopbackAddr(conn.RemoteAddr())
+
+	if s.policy == ImplicitTLS {
+		tc := tls.Client(conn, s.tlsConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return fail("tls handshake", err)
+		}
+		conn = tc
+	}
+	c, err := smtp.NewClient(conn, s.host)
+	if err != nil {
+		return fail("greeting", err)
+	}
+	if err := c.Hello(s.localName); err != nil {
+		return fail("ehlo", err)
+	}
+	_, secure := c.TLSConnectionState()
+	if !secure {
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			if err := c.StartTLS(s.tlsConfig); err != nil {
+				return fail("starttls", err)
+			}
+			secure = true
+		} else if s.policy == StartTLSRequired {
+			return fail("starttls", fmt.Errorf("%w: the server does not offer STARTTLS", ErrSMTPInsecure))
+		} else if !loopback {
+			return fail("starttls", fmt.Errorf("%w: no STARTTLS and the server is not on a loopback address", ErrSMTPInsecure))
+		}
+	}
+	if s.username != "" {
+		if !secure && !loopback {
+			return fail("auth", fmt.Errorf("%w: no password over plaintext to a non-loopback server", ErrSMTPInsecure))
+		}
+		ok, mechs := c.Extension("AUTH")
+		if !ok || !slices.Contains(strings.Fields(strings.ToUpper(mechs)), "PLAIN") {
+			return fail("auth", errors.New("the server does not offer AUTH PLAIN"))
+		}
+		if err := c.Auth(smtpPlainAuth{username: s.username, password: s.password}); err != nil {
+			return fail("auth", err)
+		}
+	}
+	if err := c.Mail(s.from); err != nil {
+		return fail("mail from", err)
+	}
+	if err := c.Rcpt(to); err != nil {
+		return fail("rcpt to", err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fail("data", err)
+	}
+	if _, err := w.Write(raw); err != nil {
+		return fail("data", err)
+	}
+	if err := w.Close(); err != nil {
+		return fail("data", err)
+	}
+	if err := c.Quit(); err != nil {
+		return fail("quit", err)
+	}
+	return nil
+}
+
+func isLoopbackAddr(a net.Addr) bool {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.IP.IsLoopback()
+	}
+	return false
+}
+
+// smtpPlainAuth is AUTH PLAIN (RFC 4616). Whether it may be sent (TLS or a
+// loopback server) is decided by deliver before, from the connection itself
+// rather than from the host name as net/smtp.PlainAuth does.
+type smtpPlainAuth struct {
+	username string
+	password signing.Secret
+}
+
+func (a smtpPlainAuth) Start(*smtp.ServerInfo) (string, []byte, error) {
+	return "PLAIN", []byte("\x00" + a.username + "\x00" + a.password.Reveal()), nil
+}
+
+func (a smtpPlainAuth) Next(_ []byte, more bool) ([]byte, error) {
+	if more {
+		return nil, errors.New("unexpected server challenge")
+	}
+	return nil, nil
+}

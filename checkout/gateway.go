@@ -28,9 +28,18 @@ type Gateway interface {
 	// Query asks the gateway for a payment's outcome; ErrPaymentNotFound
 	// when it does not know the reference.
 	Query(ctx context.Context, reference string) (GatewayResult, error)
-	// Refund refunds amount of a paid payment; refundID is the idempotency
-	// key. ErrNotSupported where the gateway cannot refund.
-	Refund(ctx context.Context, reference, refundID string, amount decimal.Decimal) error
+	// Refund refunds all or part of a paid payment. ErrNotSupported where
+	// the gateway cannot refund.
+	Refund(ctx context.Context, r RefundRequest) error
+}
+
+// RefundRequest asks a gateway to refund a payment.
+type RefundRequest struct {
+	Reference string // the payment's reference
+	RefundID  string // idempotency key, e.g. "<order>/refund"
+	Amount    decimal.Decimal
+	Currency  string
+	Reason    string
 }
 
 // Intent is one payment a Gateway is asked to start.

@@ -88,10 +88,9 @@ func (s State) CanMoveTo(t State) bool {
 type ProvisionStatus string
 
 const (
-	ProvisionPending ProvisionStatus = ""          // not yet provisioned
-	ProvisionDone    ProvisionStatus = "done"      // the Provisioner succeeded
-	ProvisionFailed  ProvisionStatus = "failed"    // the Provisioner failed: refund
-	ProvisionSkipped ProvisionStatus = "not_tried" // the order was never provisioned (cancelled, review)
+	ProvisionPending ProvisionStatus = ""       // not yet provisioned
+	ProvisionDone    ProvisionStatus = "done"   // the Provisioner succeeded
+	ProvisionFailed  ProvisionStatus = "failed" // the Provisioner failed: refund
 )
 
 // Order is a persisted checkout state machine. Store implementations save
@@ -129,6 +128,10 @@ type Order struct {
 	ShareExpiresAt time.Time
 
 	Provision ProvisionStatus
+	// GatewayRefund records a refund through the gateway: "" none,
+	// "started" (sent; if the order stops here, its outcome is unknown and a
+	// person must check), "done".
+	GatewayRefund string
 	// Reason says why an order was cancelled or put in review.
 	Reason string
 	// Flagged is set when money arrived that the order could not use (a
@@ -156,7 +159,12 @@ type Attempt struct {
 	GatewayTxnID string
 	// Settled is set when the attempt's money has been dealt with (paid the
 	// order, refunded, or credited to the wallet).
-	Settled   bool
+	Settled bool
+	// Review is set when a verified success did not match what the order
+	// expected (amount or currency): nothing is done with it automatically.
+	Review bool
+	// Share is the hex SHA-256 of the share link a payer used.
+	Share     string
 	StartedAt time.Time
 }
 

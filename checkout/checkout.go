@@ -1,0 +1,757 @@
+package checkout
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/thanhtoan/thanhtoan/wallet"
+)
+
+// Provisioner creates the resources of a paid order. It is the host's code.
+// Provision must be idempotent by IdempotencyKey ("<order>/provision"):
+// checkout calls it again after a crash, and the second call must report
+// the first call's outcome without creating anything twice. An error fails
+// provisioning (the order is refunded and cancelled) unless it wraps
+// ErrTryAgain or is the context's: then the order stays paid and Sweep
+// provisions it again.
+type Provisioner interface {
+	Provision(ctx context.Context, r ProvisionRequest) error
+}
+
+// ProvisionRequest is one provisioning call.
+type ProvisionRequest struct {
+	IdempotencyKey string
+	Order          Order
+}
+
+// ProvisionerFunc adapts a function to Provisioner.
+type ProvisionerFunc func(ctx context.Context, r ProvisionRequest) error
+
+// Provision calls f.
+func (f ProvisionerFunc) Provision(ctx context.Context, r ProvisionRequest) error { return f(ctx, r) }
+
+// Config is what a Client is built from.
+type Config struct {
+	// Ledger keeps the credit wallets; default an in-memory ledger with the
+	// Client's clock.
+	Ledger wallet.Ledger
+	// Store keeps orders and histories; default NewMemoryStore().
+	Store Store
+	// Gateways the orders may be paid through, by Name.
+	Gateways []Gateway
+	// Provisioner creates the resources of paid orders. Required.
+	Provisioner Provisioner
+	// Notifier sends the emails; default LogNotifier with the Client's logger.
+	Notifier Notifier
+	// BaseURL is the public URL where Handler is mounted, e.g.
+	// "https://shop.example/pay". Return URLs (BaseURL+"/return/<gateway>")
+	// and share links (BaseURL+"/share/<token>") start with it. Required.
+	BaseURL string
+	// Currency of orders that name none; default "VND". VND and USD are
+	// known.
+	Currency string
+}
+
+// RefundPolicy says where the money of a paid order goes when provisioning
+// fails.
+type RefundPolicy int
+
+const (
+	// RefundToCredit (default) refunds the whole price to the requester's
+	// credit wallet: a refund entry in Credit History.
+	RefundToCredit RefundPolicy = iota
+	// RefundThroughGateway refunds the gateway part through the gateway where
+	// it supports refunds (and the credit part to the wallet); where it does
+	// not, to the wallet.
+	RefundThroughGateway
+)
+
+// Option configures a Client.
+type Option func(*options) error
+
+type options struct {
+	now            func() time.Time
+	logger         *slog.Logger
+	shareTTL       time.Duration
+	refund         RefundPolicy
+	random         io.Reader
+	resultURL      string
+	paymentTimeout time.Duration
+}
+
+// WithClock sets the Client's clock (order times, share link expiry).
+func WithClock(now func() time.Time) Option {
+	return func(o *options) error {
+		if now == nil {
+			return fmt.Errorf("%w: nil clock", ErrInvalidConfig)
+		}
+		o.now = now
+		return nil
+	}
+}
+
+// WithLogger sets the logger; the default discards. Share tokens and
+// gateway secrets are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return fmt.Errorf("%w: nil logger", ErrInvalidConfig)
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithShareTTL sets how long a share link is valid (default 72 hours).
+func WithShareTTL(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: share ttl %v must be positive", ErrInvalidConfig, d)
+		}
+		o.shareTTL = d
+		return nil
+	}
+}
+
+// WithRefundPolicy sets where refunds go (default RefundToCredit).
+func WithRefundPolicy(p RefundPolicy) Option {
+	return func(o *options) error {
+		if p != RefundToCredit && p != RefundThroughGateway {
+			return fmt.Errorf("%w: unknown refund policy %d", ErrInvalidConfig, p)
+		}
+		o.refund = p
+		return nil
+	}
+}
+
+// WithRandom sets the source of share tokens and order IDs (default
+// crypto/rand).
+func WithRandom(r io.Reader) Option {
+	return func(o *options) error {
+		if r == nil {
+			return fmt.Errorf("%w: nil random source", ErrInvalidConfig)
+		}
+		o.random = r
+		return nil
+	}
+}
+
+// WithResultURL sets where the return route sends the payer's browser after
+// a gateway payment: the URL with "order" and "state" query parameters
+// added. Without it the route renders a minimal status page.
+func WithResultURL(raw string) Option {
+	return func(o *options) error {
+		if _, err := parseHTTPURL(raw); err != nil {
+			return err
+		}
+		o.resultURL = raw
+		return nil
+	}
+}
+
+// WithPaymentTimeout sets how long Sweep waits for a gateway payment the
+// gateway does not know (the payer never reached it) before it cancels the
+// order and releases its hold (default 24 hours).
+func WithPaymentTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: payment timeout %v must be positive", ErrInvalidConfig, d)
+		}
+		o.paymentTimeout = d
+		return nil
+	}
+}
+
+// Client runs checkouts. It is safe for concurrent use; several Clients
+// (processes) may share a Store and Ledger: the Store's compare-and-swap
+// keeps each order consistent.
+type Client struct {
+	opts        options
+	ledger      wallet.Ledger
+	store       Store
+	gateways    map[string]Gateway
+	gwNames     []string
+	provisioner Provisioner
+	notifier    Notifier
+	baseURL     string
+	currency    string
+	credits     map[string]*wallet.Credit
+	systemReady sync.Map // currency -> true once system accounts exist
+	locks       keyedMutex
+}
+
+// New returns a Client for cfg.
+func New(cfg Config, opts ...Option) (*Client, error) {
+	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), shareTTL: 72 * time.Hour,
+		random: rand.Reader, paymentTimeout: 24 * time.Hour}
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("%w: nil option", ErrInvalidConfig)
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Provisioner == nil {
+		return nil, fmt.Errorf("%w: a Provisioner is required", ErrInvalidConfig)
+	}
+	base, err := parseHTTPURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{opts: o, ledger: cfg.Ledger, store: cfg.Store, provisioner: cfg.Provisioner, notifier: cfg.Notifier,
+		baseURL: strings.TrimRight(base.String(), "/"), currency: cfg.Currency, gateways: map[string]Gateway{},
+		credits: map[string]*wallet.Credit{}}
+	if c.ledger == nil {
+		now := o.now
+		c.ledger = wallet.NewMemoryLedger(wallet.WithClock(now))
+	}
+	if c.store == nil {
+		c.store = NewMemoryStore()
+	}
+	if c.notifier == nil {
+		c.notifier = LogNotifier{Logger: o.logger}
+	}
+	if c.currency == "" {
+		c.currency = "VND"
+	}
+	for _, cur := range []wallet.Currency{wallet.VND, wallet.USD} {
+		cr, err := wallet.NewCredit(c.ledger, cur)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+		}
+		c.credits[string(cur)] = cr
+	}
+	if c.credits[c.currency] == nil {
+		return nil, fmt.Errorf("%w: currency %q: VND or USD", ErrInvalidConfig, c.currency)
+	}
+	for _, g := range cfg.Gateways {
+		if g == nil {
+			return nil, fmt.Errorf("%w: nil gateway", ErrInvalidConfig)
+		}
+		name := g.Name()
+		if err := validGatewayName(name); err != nil {
+			return nil, err
+		}
+		if _, dup := c.gateways[name]; dup {
+			return nil, fmt.Errorf("%w: two gateways named %q", ErrInvalidConfig, name)
+		}
+		c.gateways[name] = g
+		c.gwNames = append(c.gwNames, name)
+	}
+	return c, nil
+}
+
+func parseHTTPURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%w: %q is not an absolute http(s) URL without query", ErrInvalidConfig, raw)
+	}
+	return u, nil
+}
+
+// Ledger returns the ledger the Client uses.
+func (c *Client) Ledger() wallet.Ledger { return c.ledger }
+
+// Store returns the store the Client uses.
+func (c *Client) Store() Store { return c.store }
+
+// Credit returns the credit wallet of a currency ("" for the default), or nil.
+func (c *Client) Credit(currency string) *wallet.Credit {
+	if currency == "" {
+		currency = c.currency
+	}
+	return c.credits[currency]
+}
+
+// Gateways returns the configured gateway names, in Config order.
+func (c *Client) Gateways() []string { return append([]string(nil), c.gwNames...) }
+
+// OrderRequest is a new order.
+type OrderRequest struct {
+	// ID is optional: 1 to 24 characters of [A-Za-z0-9_.], so that a
+	// gateway reference "<id>-<n>" fits every gateway. Empty: a random one.
+	ID       string
+	Customer string // the customer's ID: their wallet, resources and invoices
+	Email    string // where the customer's emails go
+	Language Language
+	Items    []LineItem
+	Currency string // default Config.Currency
+}
+
+// CreateOrder validates and saves a new order, whose amount is the sum of
+// its items.
+func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, error) {
+	cur := req.Currency
+	if cur == "" {
+		cur = c.currency
+	}
+	if c.credits[cur] == nil {
+		return Order{}, fmt.Errorf("%w: unknown currency %q", ErrInvalidOrder, cur)
+	}
+	if req.Customer == "" || len(req.Customer) > 128 {
+		return Order{}, fmt.Errorf("%w: customer must have 1 to 128 characters", ErrInvalidOrder)
+	}
+	if req.Email == "" || !strings.Contains(req.Email, "@") {
+		return Order{}, fmt.Errorf("%w: an email address is required", ErrInvalidOrder)
+	}
+	if len(req.Items) == 0 {
+		return Order{}, fmt.Errorf("%w: at least one item is required", ErrInvalidOrder)
+	}
+	total := decimal.Zero
+	for i, it := range req.Items {
+		if it.Description == "" {
+			return Order{}, fmt.Errorf("%w: item %d has no description", ErrInvalidOrder, i)
+		}
+		if it.Quantity < 1 {
+			return Order{}, fmt.Errorf("%w: item %d: quantity %d must be at least 1", ErrInvalidOrder, i, it.Quantity)
+		}
+		if err := validateAmount(it.Amount, cur); err != nil {
+			return Order{}, fmt.Errorf("item %d: %w", i, err)
+		}
+		total = total.Add(it.Amount)
+	}
+	if _, err := wallet.Currency(cur).ToMinor(total); err != nil {
+		return Order{}, fmt.Errorf("%w: total %s: %w", ErrInvalidOrder, total, err)
+	}
+	id := req.ID
+	if id == "" {
+		var err error
+		if id, err = c.newID(); err != nil {
+			return Order{}, err
+		}
+	} else if err := validOrderID(id); err != nil {
+		return Order{}, err
+	}
+	lang := req.Language
+	if lang == "" {
+		lang = Vietnamese
+	}
+	now := c.opts.now()
+	o := Order{ID: id, Customer: req.Customer, Email: req.Email, Language: lang, Items: cloneItems(req.Items),
+		Amount: total, Currency: cur, State: StateCreated, CreatedAt: now, UpdatedAt: now}
+	return c.store.CreateOrder(ctx, o)
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+
+func (c *Client) newID() (string, error) {
+	var b [10]byte
+	if _, err := io.ReadFull(c.opts.random, b[:]); err != nil {
+		return "", fmt.Errorf("checkout: order id: %w", err)
+	}
+	return "o" + idEncoding.EncodeToString(b[:]), nil
+}
+
+func validOrderID(id string) error {
+	if len(id) == 0 || len(id) > 24 {
+		return fmt.Errorf("%w: order id must have 1 to 24 characters", ErrInvalidOrder)
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.') {
+			return fmt.Errorf("%w: order id %q: only A-Z, a-z, 0-9, '_' and '.'", ErrInvalidOrder, id)
+		}
+	}
+	return nil
+}
+
+// Order returns an order.
+func (c *Client) Order(ctx context.Context, id string) (Order, error) {
+	return c.store.GetOrder(ctx, id)
+}
+
+// NextKind says what the caller does after a payment call.
+type NextKind int
+
+const (
+	// NextDone: nothing more; Order says how it ended (completed, or
+	// cancelled with its Reason).
+	NextDone NextKind = iota + 1
+	// NextRedirect: send the payer's browser to URL.
+	NextRedirect
+	// NextOTP: ask the payer for the OTP the gateway sent and call SubmitOTP.
+	NextOTP
+)
+
+func (k NextKind) String() string {
+	switch k {
+	case NextDone:
+		return "done"
+	case NextRedirect:
+		return "redirect"
+	case NextOTP:
+		return "otp"
+	}
+	return fmt.Sprintf("next(%d)", int(k))
+}
+
+// Next is what happens after a payment call.
+type Next struct {
+	Kind  NextKind
+	URL   string // for NextRedirect
+	Order Order
+}
+
+// PayRequest chooses how to pay an order.
+type PayRequest struct {
+	Method  Method
+	Gateway string // for MethodTopUpAndPay and MethodGateway
+}
+
+// Pay pays an order by the chosen method and says what happens next.
+// Credit pays at once (or fails with an *InsufficientCreditError); top up
+// and pay and gateway payments redirect the payer or ask for an OTP, or
+// finish at once. A payment the gateway refuses returns the cancelled order
+// with an error matching ErrPaymentFailed. Calling Pay again on an order
+// whose payment is under way returns the same next step.
+func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (Next, error) {
+	switch req.Method {
+	case MethodCredit:
+		if req.Gateway != "" {
+			return Next{}, fmt.Errorf("%w: credit payments take no gateway", ErrInvalidRequest)
+		}
+	case MethodTopUpAndPay, MethodGateway:
+		if _, ok := c.gateways[req.Gateway]; !ok {
+			return Next{}, fmt.Errorf("%w: %q", ErrUnknownGateway, req.Gateway)
+		}
+	case MethodOnBehalf:
+		return Next{}, fmt.Errorf("%w: payment on behalf starts with Share", ErrInvalidRequest)
+	default:
+		return Next{}, fmt.Errorf("%w: unknown method %q", ErrInvalidRequest, req.Method)
+	}
+	unlock := c.locks.lock(orderID)
+	defer unlock()
+	o, err := c.store.GetOrder(ctx, orderID)
+	if err != nil {
+		return Next{}, err
+	}
+	switch o.State {
+	case StatePaid:
+		o, err = c.drive(ctx, o)
+		return Next{Kind: NextDone, Order: o}, err
+	case StateCompleted:
+		return Next{Kind: NextDone, Order: o}, nil
+	case StateCancelled, StateReview:
+		return Next{Kind: NextDone, Order: o}, fmt.Errorf("%w: order %s is %s", ErrOrderClosed, o.ID, o.State)
+	case StateAwaitingPayment:
+		return c.pending(o)
+	}
+	if o.Method != "" && o.Method != req.Method && o.Method != MethodOnBehalf {
+		if o.Method == MethodTopUpAndPay || o.Method == MethodCredit && o.CreditTries > 0 {
+			if err := c.checkNoCreditPaid(ctx, o); err != nil {
+				return Next{}, err
+			}
+		}
+	}
+	switch req.Method {
+	case MethodCredit:
+		return c.payCredit(ctx, o)
+	case MethodTopUpAndPay:
+		return c.payTopUp(ctx, o, c.gateways[req.Gateway])
+	default:
+		return c.startAttempt(ctx, o, MethodGateway, c.gateways[req.Gateway], "", "")
+	}
+}
+
+// checkNoCreditPaid refuses to switch method when an earlier credit step may
+// have taken money (Sweep settles it first).
+func (c *Client) checkNoCreditPaid(ctx context.Context, o Order) error {
+	if o.Method == MethodCredit && o.CreditTries > 0 {
+		if r, err := c.ledger.Lookup(ctx, creditID(o)); err == nil && r.Transfer.ID != "" {
+			return fmt.Errorf("%w: order %s has a credit payment to settle first (Sweep)", ErrOrderClosed, o.ID)
+		}
+	}
+	if o.Method == MethodTopUpAndPay {
+		if r, err := c.ledger.Lookup(ctx, o.ID+"/hold"); err == nil && r.Status == wallet.StatusPending {
+			return fmt.Errorf("%w: order %s has a credit hold to settle first (Sweep)", ErrOrderClosed, o.ID)
+		}
+	}
+	return nil
+}
+
+// pending returns the next step of an order awaiting payment.
+func (c *Client) pending(o Order) (Next, error) {
+	for i := len(o.Attempts) - 1; i >= 0; i-- {
+		a := o.Attempts[i]
+		if a.Outcome.final() || a.Payer != "" {
+			continue
+		}
+		if a.OTP {
+			return Next{Kind: NextOTP, Order: o}, nil
+		}
+		if a.URL != "" {
+			return Next{Kind: NextRedirect, URL: a.URL, Order: o}, nil
+		}
+	}
+	return Next{Kind: NextDone, Order: o}, nil
+}
+
+func creditID(o Order) string {
+	if o.CreditTries <= 1 {
+		return o.ID + "/credit"
+	}
+	return fmt.Sprintf("%s/credit.%d", o.ID, o.CreditTries)
+}
+
+func (c *Client) payCredit(ctx context.Context, o Order) (Next, error) {
+	cr := c.credits[o.Currency]
+	if o.Method == MethodCredit && o.CreditTries > 0 {
+		// An earlier try may have paid before a crash: settle it, never pay twice.
+		r, err := c.ledger.Lookup(ctx, creditID(o))
+		if err == nil && r.Transfer.ID != "" {
+			if o, err = c.markPaid(ctx, o, o.Amount, ""); err != nil {
+				return Next{}, err
+			}
+			o, err = c.drive(ctx, o)
+			return Next{Kind: NextDone, Order: o}, err
+		}
+		if err != nil && !errors.Is(err, wallet.ErrTransferNotFound) && !errors.Is(err, wallet.ErrInsufficientFunds) &&
+			!errors.Is(err, wallet.ErrAccountNotFound) {
+			return Next{}, fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
+		}
+	}
+	o.Method = MethodCredit
+	o.CreditTries++
+	o.UpdatedAt = c.opts.now()
+	o, err := c.store.UpdateOrder(ctx, o)
+	if err != nil {
+		return Next{}, err
+	}
+	_, err = cr.Pay(ctx, wallet.PayRequest{ID: creditID(o), Customer: o.Customer, Amount: o.Amount, Order: o.ID})
+	if err != nil {
+		var ife *wallet.InsufficientFundsError
+		switch {
+		case errors.As(err, &ife):
+			return Next{Kind: NextDone, Order: o}, &InsufficientCreditError{OrderID: o.ID, Currency: o.Currency, Available: ife.Available, Required: o.Amount}
+		case errors.Is(err, wallet.ErrAccountNotFound):
+			return Next{Kind: NextDone, Order: o}, &InsufficientCreditError{OrderID: o.ID, Currency: o.Currency, Available: decimal.Zero, Required: o.Amount}
+		}
+		return Next{}, fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
+	}
+	o, err = c.markPaid(ctx, o, o.Amount, "")
+	if err != nil {
+		return Next{}, err
+	}
+	o, err = c.drive(ctx, o)
+	return Next{Kind: NextDone, Order: o}, err
+}
+
+// markPaid moves o to paid.
+func (c *Client) markPaid(ctx context.Context, o Order, credit decimal.Decimal, ref string) (Order, error) {
+	now := c.opts.now()
+	o.State, o.CreditHeld, o.PaidReference, o.PaidAt, o.UpdatedAt = StatePaid, credit, ref, now, now
+	return c.store.UpdateOrder(ctx, o)
+}
+
+func (c *Client) payTopUp(ctx context.Context, o Order, gw Gateway) (Next, error) {
+	cr := c.credits[o.Currency]
+	if o.Method != MethodTopUpAndPay || o.Gateway != gw.Name() {
+		o.Method, o.Gateway, o.UpdatedAt = MethodTopUpAndPay, gw.Name(), c.opts.now()
+		var err error
+		if o, err = c.store.UpdateOrder(ctx, o); err != nil {
+			return Next{}, err
+		}
+	}
+	held := decimal.Zero
+	res, err := cr.Hold(ctx, wallet.HoldRequest{ID: o.ID + "/hold", Customer: o.Customer, Amount: o.Amount, UpTo: true, Order: o.ID})
+	switch {
+	case err == nil:
+		if res.Status != wallet.StatusPending && res.Status != wallet.StatusCommitted {
+			return Next{}, fmt.Errorf("%w: order %s: its credit hold is %s", ErrOrderClosed, o.ID, res.Status)
+		}
+		held = res.Transfer.Amount
+	case errors.Is(err, wallet.ErrInsufficientFunds), errors.Is(err, wallet.ErrAccountNotFound):
+		// Nothing available: the whole price goes through the gateway.
+	default:
+		return Next{}, fmt.Errorf("checkout: order %s: hold: %w", o.ID, err)
+	}
+	o.CreditHeld = held
+	if held.Equal(o.Amount) {
+		// The credit covers it all: pay with the hold, no gateway.
+		o.GatewayAmount = decimal.Zero
+		if o, err = c.markPaid(ctx, o, held, ""); err != nil {
+			return Next{}, err
+		}
+		o, err = c.drive(ctx, o)
+		return Next{Kind: NextDone, Order: o}, err
+	}
+	return c.startAttempt(ctx, o, MethodTopUpAndPay, gw, "", "")
+}
+
+// startAttempt starts a gateway payment of o.GatewayAmount (the price for
+// gateway methods). payer and share are set for payment on behalf.
+func (c *Client) startAttempt(ctx context.Context, o Order, m Method, gw Gateway, payer, share string) (Next, error) {
+	now := c.opts.now()
+	if m != MethodTopUpAndPay {
+		o.GatewayAmount = o.Amount
+		o.CreditHeld = decimal.Zero
+	} else {
+		o.GatewayAmount = o.Amount.Sub(o.CreditHeld)
+	}
+	if len(o.Attempts) >= 99 {
+		return Next{}, fmt.Errorf("%w: order %s: too many payment attempts", ErrOrderClosed, o.ID)
+	}
+	a := Attempt{Reference: fmt.Sprintf("%s-%d", o.ID, len(o.Attempts)+1), Gateway: gw.Name(), Amount: o.GatewayAmount,
+		Payer: payer, Share: share, StartedAt: now}
+	o.Method, o.Gateway, o.State, o.UpdatedAt = m, gw.Name(), StateAwaitingPayment, now
+	o.Attempts = append(o.Attempts, a)
+	o, err := c.store.UpdateOrder(ctx, o)
+	if err != nil {
+		return Next{}, err
+	}
+	email := o.Email
+	if payer != "" {
+		email = payer
+	}
+	st, err := gw.Start(ctx, Intent{OrderID: o.ID, Reference: a.Reference, Customer: o.Customer, Amount: a.Amount,
+		Currency: o.Currency, Description: "Order " + o.ID, ReturnURL: c.baseURL + "/return/" + gw.Name(),
+		Email: email, Language: o.Language})
+	if err != nil {
+		if errors.Is(err, ErrInvalidRequest) || errors.Is(err, ErrPaymentFailed) {
+			// The gateway refused before anything was paid.
+			o2, err2 := c.applyResult(ctx, o, gw, GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: err.Error()}, srcStart)
+			if err2 != nil {
+				return Next{}, errors.Join(err, err2)
+			}
+			return Next{Kind: NextDone, Order: o2}, fmt.Errorf("%w: %w", ErrPaymentFailed, err)
+		}
+		// The outcome is unknown (a network error after sending, say): Sweep
+		// queries the gateway.
+		return Next{}, err
+	}
+	switch st.Kind {
+	case StartRedirect, StartOTP:
+		p, _ := o.attempt(a.Reference)
+		p.URL, p.OTP, p.GatewayTxnID = st.URL, st.Kind == StartOTP, st.GatewayTxnID
+		if o, err = c.store.UpdateOrder(ctx, o); err != nil {
+			return Next{}, err
+		}
+		if st.Kind == StartOTP {
+			return Next{Kind: NextOTP, Order: o}, nil
+		}
+		return Next{Kind: NextRedirect, URL: st.URL, Order: o}, nil
+	case StartResult:
+		r := st.Result
+		r.Reference = a.Reference
+		return c.finish(ctx, o, gw, r, srcStart)
+	}
+	return Next{}, &GatewayError{Gateway: gw.Name(), Op: "start", Err: fmt.Errorf("unknown start kind %d", st.Kind)}
+}
+
+// finish applies an immediate result (start or OTP) and says what next.
+func (c *Client) finish(ctx context.Context, o Order, gw Gateway, r GatewayResult, src source) (Next, error) {
+	o, err := c.applyResult(ctx, o, gw, r, src)
+	if err != nil {
+		return Next{Kind: NextDone, Order: o}, err
+	}
+	a, _ := o.attempt(r.Reference)
+	switch {
+	case a != nil && a.Outcome == OutcomeFailed:
+		return Next{Kind: NextDone, Order: o}, &GatewayError{Gateway: gw.Name(), Op: "payment",
+			Err: fmt.Errorf("%w: %s %s", ErrPaymentFailed, r.Code, r.Message)}
+	case a != nil && a.OTP && !a.Outcome.final():
+		return Next{Kind: NextOTP, Order: o}, nil
+	}
+	return Next{Kind: NextDone, Order: o}, nil
+}
+
+// SubmitOTP confirms the order's payment that waits for an OTP.
+func (c *Client) SubmitOTP(ctx context.Context, orderID, otp string) (Next, error) {
+	if otp == "" {
+		return Next{}, fmt.Errorf("%w: empty otp", ErrInvalidRequest)
+	}
+	unlock := c.locks.lock(orderID)
+	defer unlock()
+	o, err := c.store.GetOrder(ctx, orderID)
+	if err != nil {
+		return Next{}, err
+	}
+	if o.State != StateAwaitingPayment {
+		return Next{Kind: NextDone, Order: o}, fmt.Errorf("%w: order %s is %s, not awaiting an otp", ErrOrderClosed, o.ID, o.State)
+	}
+	for i := len(o.Attempts) - 1; i >= 0; i-- {
+		a := o.Attempts[i]
+		if !a.OTP || a.Outcome.final() {
+			continue
+		}
+		gw, ok := c.gateways[a.Gateway]
+		if !ok {
+			return Next{}, fmt.Errorf("%w: %q", ErrUnknownGateway, a.Gateway)
+		}
+		r, err := gw.SubmitOTP(ctx, a.Reference, otp)
+		if err != nil {
+			if errors.Is(err, ErrPaymentFailed) {
+				return c.finish(ctx, o, gw, GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: err.Error()}, srcOTP)
+			}
+			return Next{Kind: NextOTP, Order: o}, err
+		}
+		r.Reference = a.Reference
+		return c.finish(ctx, o, gw, r, srcOTP)
+	}
+	return Next{Kind: NextDone, Order: o}, fmt.Errorf("%w: order %s waits for no otp", ErrInvalidRequest, o.ID)
+}
+
+// CreditHistory returns a page of a customer's Credit History in the
+// default currency (from the ledger).
+func (c *Client) CreditHistory(ctx context.Context, customer string, q wallet.HistoryQuery) (wallet.CreditPage, error) {
+	p, err := c.credits[c.currency].History(ctx, customer, q)
+	if errors.Is(err, wallet.ErrAccountNotFound) {
+		return wallet.CreditPage{Next: q.After}, nil
+	}
+	return p, err
+}
+
+// PaymentHistory returns a page of a customer's Payment History.
+func (c *Client) PaymentHistory(ctx context.Context, customer string, q PageQuery) (PaymentPage, error) {
+	return c.store.Payments(ctx, customer, q)
+}
+
+// BillingHistory returns a page of a customer's Billing History.
+func (c *Client) BillingHistory(ctx context.Context, customer string, q PageQuery) (InvoicePage, error) {
+	return c.store.Invoices(ctx, customer, q)
+}
+
+// keyedMutex is a mutex per key, created on demand and dropped when free.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyedEntry{}
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.m[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.mu.Lock()
+	return func() {
+		e.mu.Unlock()
+		k.mu.Lock()
+		e.refs--
+		if e.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}

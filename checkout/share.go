@@ -1,0 +1,148 @@
+package checkout
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// shareTokenBytes is the share token's size: 256 random bits.
+const shareTokenBytes = 32
+
+// ShareResult is a share link that was created and sent.
+type ShareResult struct {
+	// URL is BaseURL+"/share/<token>". It is a bearer secret: whoever has it
+	// can pay the order. Checkout sends it to the payer and never logs it.
+	URL       string
+	ExpiresAt time.Time
+	Order     Order
+}
+
+// Share starts a payment on behalf: it creates a link for payerEmail,
+// valid for the share TTL (72 hours by default), and emails it to the payer
+// through the outbox. Only the SHA-256 of the link's token is stored. The
+// order must not be paid or being paid yet; sharing again makes another link.
+func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (ShareResult, error) {
+	addr, err := mail.ParseAddress(payerEmail)
+	if err != nil || addr.Address != payerEmail {
+		return ShareResult{}, fmt.Errorf("%w: payer email %q is not an address", ErrInvalidRequest, payerEmail)
+	}
+	if len(c.gateways) == 0 {
+		return ShareResult{}, fmt.Errorf("%w: payment on behalf needs a gateway", ErrInvalidRequest)
+	}
+	unlock := c.locks.lock(orderID)
+	defer unlock()
+	o, err := c.store.GetOrder(ctx, orderID)
+	if err != nil {
+		return ShareResult{}, err
+	}
+	if o.State != StateCreated && o.State != StateShared {
+		return ShareResult{Order: o}, fmt.Errorf("%w: order %s is %s", ErrOrderClosed, o.ID, o.State)
+	}
+	var raw [shareTokenBytes]byte
+	if _, err := io.ReadFull(c.opts.random, raw[:]); err != nil {
+		return ShareResult{}, fmt.Errorf("checkout: share token: %w", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw[:])
+	hash := sha256.Sum256([]byte(token))
+	now := c.opts.now()
+	exp := now.Add(c.opts.shareTTL)
+	if err := c.store.CreateShare(ctx, ShareLink{Hash: hash, OrderID: o.ID, Payer: payerEmail, CreatedAt: now, ExpiresAt: exp}); err != nil {
+		return ShareResult{}, err
+	}
+	o.State, o.Method, o.Payer, o.ShareExpiresAt, o.UpdatedAt = StateShared, MethodOnBehalf, payerEmail, exp, now
+	if o, err = c.store.UpdateOrder(ctx, o); err != nil {
+		return ShareResult{}, err
+	}
+	u := c.baseURL + "/share/" + token
+	n := Notification{ID: o.ID + "/email/share/" + hex.EncodeToString(hash[:8]), Kind: NotifyShareLink, To: payerEmail,
+		Language: o.Language, Order: o.Summary(), ShareURL: u, ExpiresAt: exp, RequesterEmail: o.Email}
+	if _, err := c.store.Enqueue(ctx, n, now); err != nil {
+		return ShareResult{}, err
+	}
+	c.deliver(ctx, n)
+	return ShareResult{URL: u, ExpiresAt: exp, Order: o}, nil
+}
+
+// ShareView is what a payer sees of a shared order: read-only.
+type ShareView struct {
+	OrderID   string
+	Items     []LineItem
+	Amount    decimal.Decimal
+	Currency  string
+	Requester string // the requester's email
+	ExpiresAt time.Time
+	Gateways  []string // the gateways the payer may choose
+}
+
+// OpenShare checks a share token and shows its order. Errors:
+// ErrShareNotFound, ErrShareExpired (at or after its expiry), ErrShareUsed
+// (the order was paid), ErrOrderClosed (cancelled or in review).
+func (c *Client) OpenShare(ctx context.Context, token string) (ShareView, error) {
+	_, o, err := c.checkShare(ctx, token)
+	if err != nil {
+		return ShareView{}, err
+	}
+	return ShareView{OrderID: o.ID, Items: cloneItems(o.Items), Amount: o.Amount, Currency: o.Currency,
+		Requester: o.Email, ExpiresAt: o.ShareExpiresAt, Gateways: c.Gateways()}, nil
+}
+
+func (c *Client) checkShare(ctx context.Context, token string) (ShareLink, Order, error) {
+	if len(token) == 0 || len(token) > 128 {
+		return ShareLink{}, Order{}, ErrShareNotFound
+	}
+	l, err := c.store.GetShare(ctx, sha256.Sum256([]byte(token)))
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return ShareLink{}, Order{}, ErrShareNotFound
+		}
+		return ShareLink{}, Order{}, err
+	}
+	if !l.UsedAt.IsZero() {
+		return l, Order{}, ErrShareUsed
+	}
+	o, err := c.store.GetOrder(ctx, l.OrderID)
+	if err != nil {
+		return l, Order{}, err
+	}
+	switch o.State {
+	case StatePaid, StateCompleted:
+		return l, o, ErrShareUsed
+	case StateCancelled, StateReview:
+		return l, o, fmt.Errorf("%w: order %s is %s", ErrOrderClosed, o.ID, o.State)
+	}
+	if !c.opts.now().Before(l.ExpiresAt) {
+		return l, o, ErrShareExpired
+	}
+	return l, o, nil
+}
+
+// PayShared is the payer's confirmation: it starts a gateway payment of the
+// shared order for the payer. Resources and invoice go to the requester.
+// Once the order is paid the link is used and further payers are refused;
+// if two payers pay at once, the second success is refunded (through the
+// gateway where it can, else credited to the requester's wallet).
+func (c *Client) PayShared(ctx context.Context, token, gateway string) (Next, error) {
+	gw, ok := c.gateways[gateway]
+	if !ok {
+		return Next{}, fmt.Errorf("%w: %q", ErrUnknownGateway, gateway)
+	}
+	l, o, err := c.checkShare(ctx, token)
+	if err != nil {
+		return Next{}, err
+	}
+	unlock := c.locks.lock(o.ID)
+	defer unlock()
+	if _, o, err = c.checkShare(ctx, token); err != nil { // again, under the lock
+		return Next{}, err
+	}
+	return c.startAttempt(ctx, o, MethodOnBehalf, gw, l.Payer, hex.EncodeToString(l.Hash[:]))
+}

@@ -1,0 +1,202 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/thanhtoan/thanhtoan/wallet"
+)
+
+// SweepReport counts what a Sweep did.
+type SweepReport struct {
+	Redriven      int // paid orders driven on (provisioned, refunded)
+	Recovered     int // orders whose credit step had run before a crash
+	Queried       int // gateway payments queried
+	Settled       int // gateway payments whose outcome the query settled
+	Expired       int // orders cancelled: share link or payment expired
+	HoldsExpired  int // ledger holds released at their expiry
+	Notifications int // outbox notifications sent
+	Errors        int // orders or notifications that failed (see the error)
+}
+
+// Sweep re-drives orders that stopped between steps, settles gateway
+// payments whose outcome is unknown by querying the gateway, cancels orders
+// whose share link or payment expired (releasing their holds), releases
+// expired ledger holds, and sends the outbox's pending notifications. Run it
+// periodically (every minute, say); running it often or concurrently is
+// safe. It goes on after an order fails and returns every error joined.
+func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
+	var rep SweepReport
+	var errs []error
+	fail := func(err error) {
+		rep.Errors++
+		errs = append(errs, err)
+	}
+	n, err := c.ledger.ExpireHolds(ctx, 0)
+	if err != nil {
+		fail(fmt.Errorf("checkout: sweep: expire holds: %w", err))
+	}
+	rep.HoldsExpired = n
+
+	for _, st := range []State{StateCreated, StateShared, StateAwaitingPayment, StatePaid} {
+		after := ""
+		for {
+			if err := ctx.Err(); err != nil {
+				return rep, errors.Join(append(errs, err)...)
+			}
+			page, err := c.store.ListOrders(ctx, OrderQuery{State: st, After: after, Limit: 100})
+			if err != nil {
+				fail(fmt.Errorf("checkout: sweep: list %s orders: %w", st, err))
+				break
+			}
+			for _, o := range page {
+				if err := c.sweepOrder(ctx, o.ID, &rep); err != nil {
+					fail(fmt.Errorf("checkout: sweep: order %s: %w", o.ID, err))
+				}
+			}
+			if len(page) < 100 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+	}
+
+	for {
+		items, err := c.store.PendingNotifications(ctx, 100)
+		if err != nil {
+			fail(fmt.Errorf("checkout: sweep: outbox: %w", err))
+			break
+		}
+		sent := 0
+		for _, it := range items {
+			if c.deliver(ctx, it.Notification) {
+				sent++
+			} else {
+				fail(fmt.Errorf("checkout: sweep: notification %s not sent", it.Notification.ID))
+			}
+		}
+		rep.Notifications += sent
+		if len(items) < 100 || sent == 0 {
+			break
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) error {
+	unlock := c.locks.lock(id)
+	defer unlock()
+	o, err := c.store.GetOrder(ctx, id)
+	if err != nil {
+		return err
+	}
+	now := c.opts.now()
+	switch o.State {
+	case StateCreated:
+		return c.recoverCreated(ctx, o, rep)
+	case StateShared:
+		if o.openAttempts() == 0 && !now.Before(o.ShareExpiresAt) {
+			rep.Expired++
+			_, err := c.cancel(ctx, o, "share link expired")
+			return err
+		}
+	case StateAwaitingPayment:
+		for _, a := range o.Attempts {
+			if a.Outcome.final() || a.Review {
+				continue
+			}
+			gw, ok := c.gateways[a.Gateway]
+			if !ok {
+				return fmt.Errorf("%w: %q", ErrUnknownGateway, a.Gateway)
+			}
+			rep.Queried++
+			r, err := gw.Query(ctx, a.Reference)
+			switch {
+			case errors.Is(err, ErrPaymentNotFound):
+				if now.Sub(a.StartedAt) < c.opts.paymentTimeout {
+					continue
+				}
+				r = GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: "payment expired"}
+			case err != nil:
+				return err
+			}
+			if r.Outcome == OutcomeUnknown || r.Outcome == OutcomePending {
+				if now.Sub(a.StartedAt) >= c.opts.paymentTimeout && r.Outcome == OutcomeUnknown && a.OTP {
+					r = GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: "otp expired"}
+				} else {
+					continue
+				}
+			}
+			r.Reference = a.Reference
+			if o, err = c.applyResult(ctx, o, gw, r, srcQuery); err != nil {
+				return err
+			}
+			rep.Settled++
+			if r.Outcome == OutcomeFailed && o.State == StateCancelled {
+				rep.Expired += boolInt(r.Message == "payment expired" || r.Message == "otp expired")
+			}
+		}
+		if o.State == StateAwaitingPayment && o.Method == MethodOnBehalf && o.openAttempts() == 0 && !now.Before(o.ShareExpiresAt) {
+			rep.Expired++
+			_, err := c.cancel(ctx, o, "share link expired")
+			return err
+		}
+	case StatePaid:
+		rep.Redriven++
+		_, err := c.drive(ctx, o)
+		return err
+	}
+	return nil
+}
+
+// recoverCreated settles an order left in created after a crash between
+// its credit step and the order's update.
+func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) error {
+	switch o.Method {
+	case MethodCredit:
+		if o.CreditTries == 0 {
+			return nil
+		}
+		r, err := c.ledger.Lookup(ctx, creditID(o))
+		if err != nil {
+			if errors.Is(err, wallet.ErrTransferNotFound) || errors.Is(err, wallet.ErrInsufficientFunds) || errors.Is(err, wallet.ErrAccountNotFound) {
+				return nil
+			}
+			return err
+		}
+		if r.Transfer.ID == "" {
+			return nil
+		}
+		rep.Recovered++
+		o, err = c.markPaid(ctx, o, o.Amount, "")
+		if err != nil {
+			return err
+		}
+		_, err = c.drive(ctx, o)
+		return err
+	case MethodTopUpAndPay:
+		r, err := c.ledger.Lookup(ctx, o.ID+"/hold")
+		if err != nil {
+			if errors.Is(err, wallet.ErrTransferNotFound) || errors.Is(err, wallet.ErrInsufficientFunds) || errors.Is(err, wallet.ErrAccountNotFound) {
+				return nil
+			}
+			return err
+		}
+		if r.Status != wallet.StatusPending {
+			return nil
+		}
+		// The hold was taken but the payment never started.
+		rep.Recovered++
+		_, err = c.cancel(ctx, o, "interrupted before the gateway payment started")
+		return err
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

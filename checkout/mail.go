@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 )
@@ -104,8 +106,8 @@ type Email struct {
 	Date      time.Time
 	MessageID string // with its angle brackets: "<...@domain>"
 
-	Text string // the text/plain body
-	HTML string // the text/html body
+	Text string // the text/plain body, lines ending in LF
+	HTML string // the text/html body, lines ending in LF
 }
 
 // EmailRenderer renders notifications into emails with the embedded
@@ -286,8 +288,8 @@ func (r *EmailRenderer) Render(n Notification) (Email, error) {
 		Subject:        v.Subject,
 		Date:           r.now().In(r.zone),
 		MessageID:      mailMessageID(n.ID, r.domain),
-		Text:           text,
-		HTML:           buf.String(),
+		Text:           normalizeNewlines(text),
+		HTML:           normalizeNewlines(buf.String()),
 	}, nil
 }
 
@@ -313,9 +315,12 @@ func mailInvalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidNotification, fmt.Sprintf(format, args...))
 }
 
-// checkHeaderValue refuses control characters (CR and LF above all) in a
-// value bound for a header.
+// checkHeaderValue refuses control characters (CR and LF above all) and
+// invalid UTF-8 in a value bound for a header.
 func checkHeaderValue(field, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%w: invalid utf-8 in %s", ErrHeaderInjection, field)
+	}
 	for _, c := range s {
 		if c < 0x20 || c == 0x7f {
 			if c == '\r' || c == '\n' {
@@ -504,16 +509,37 @@ func (e Email) Bytes() ([]byte, error) {
 
 // encodeMailSubject Q-encodes a subject that is not plain ASCII and folds
 // between encoded words, so no header line grows past 78 characters because
-// of the encoding.
+// of the encoding. A subject that holds "=?" is always encoded (in base64
+// words), so text that looks like an encoded word is shown as typed rather
+// than decoded by the reader's mail client.
 func encodeMailSubject(s string) string {
-	return strings.ReplaceAll(mime.QEncoding.Encode("utf-8", s), "?= =?", "?=\r\n =?")
+	enc := mime.QEncoding.Encode("utf-8", s)
+	if enc == s && strings.Contains(s, "=?") {
+		var words []string
+		for len(s) > 0 {
+			n := min(len(s), 45) // 60 base64 characters: a 72-character word
+			for n < len(s) && !utf8.RuneStart(s[n]) {
+				n--
+			}
+			words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+			s = s[n:]
+		}
+		enc = strings.Join(words, " ")
+	}
+	return strings.ReplaceAll(enc, "?= =?", "?=\r\n =?")
 }
 
-// writeQuotedPrintable encodes s, its line breaks normalised to CRLF.
+// normalizeNewlines turns CRLF and lone CR into LF.
+func normalizeNewlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// writeQuotedPrintable encodes s, its line breaks normalised to CRLF. The
+// quoted-printable writer sees LF only: given a lone CR followed by another
+// byte and an LF, it would drop the LF.
 func writeQuotedPrintable(w io.Writer, s string) error {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
 	qp := quotedprintable.NewWriter(w)
-	if _, err := io.WriteString(qp, s); err != nil {
+	if _, err := io.WriteString(qp, normalizeNewlines(s)); err != nil {
 		return fmt.Errorf("checkout: mail: quoted-printable: %w", err)
 	}
 	if err := qp.Close(); err != nil {

@@ -396,7 +396,7 @@ func TestEmailBytesIsMIME(t *testing.T) {
 	n := mailTestNotification(checkout.NotifyOrderCompleted, checkout.Vietnamese)
 	// Lines that could break a naive encoder: a lone dot, a boundary-like
 	// line, a long line, trailing spaces.
-	n.Order.Items[1].Description = "IP\r\n.\r\n--=_abc\r\n" + strings.Repeat("dài ", 60) + "  "
+	n.Order.Items[1].Description = "IP\r\n.\r\n--=_abc\r\n" + strings.Repeat("dài ", 60) + "  \r\xec"
 	e, err := r.Render(n)
 	if err != nil {
 		t.Fatal(err)
@@ -443,10 +443,13 @@ func TestEmailBytesIsMIME(t *testing.T) {
 			t.Errorf("part %d Content-Transfer-Encoding = %q", i, cte)
 		}
 	}
-	if want := strings.ReplaceAll(e.Text, "\r\n", "\n"); p.text != want {
+	if strings.Contains(e.Text, "\r") || strings.Contains(e.HTML, "\r") {
+		t.Errorf("rendered bodies hold a CR")
+	}
+	if want := e.Text; p.text != want {
 		t.Errorf("text part differs from the email's text:\n got %q\nwant %q", p.text, want)
 	}
-	if want := strings.ReplaceAll(e.HTML, "\r\n", "\n"); p.html != want {
+	if want := e.HTML; p.html != want {
 		t.Errorf("html part differs from the email's html")
 	}
 
@@ -465,4 +468,69 @@ func TestEmailBytesIsMIME(t *testing.T) {
 	if err != nil || e3.MessageID == e.MessageID {
 		t.Errorf("another ID gave Message-ID %q (%v), the same as %q", e3.MessageID, err, e.MessageID)
 	}
+}
+
+func TestEmailSubjectLookingEncodedIsShownAsTyped(t *testing.T) {
+	t.Parallel()
+	r := mailTestRenderer(t)
+	n := mailTestNotification(checkout.NotifyOrderCompleted, checkout.English)
+	n.Order.ID = "=?utf-8?q?FREE_MONEY?="
+	e, err := r.Render(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := e.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := mailTestParse(t, raw); p.subject != "Order =?utf-8?q?FREE_MONEY?= is paid" {
+		t.Errorf("subject read back as %q", p.subject)
+	}
+}
+
+// FuzzEmailBytes: whatever the order ID, item text and recipient name, a
+// notification is either refused or encodes to a message that reads back
+// to the same subject, recipient and bodies.
+func FuzzEmailBytes(f *testing.F) {
+	f.Add("ord_42", "Cloud server <script>", "Nguyễn Văn An", "Hết tài nguyên")
+	f.Add("ord\r\nBcc: x@y", "a\r\n.\r\n--=_x", "\"quoted\" name", "")
+	f.Add("=?utf-8?q?x?=", strings.Repeat("dài ", 40), "a, b", "\x00")
+	f.Add(strings.Repeat("Đ", 80), "\xff\xfe", "=?utf-8?b?AA==?=", "line\rbreak")
+	r, err := checkout.NewEmailRenderer("Thanh toán <no-reply@thanhtoan.example>", checkout.WithMailClock(mailTestNow))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, orderID, item, name, reason string) {
+		n := mailTestNotification(checkout.NotifyRefunded, checkout.Vietnamese)
+		n.Order.ID = orderID
+		n.Order.Items[0].Description = item
+		n.Order.Items[0].Config[0].Value = item
+		n.To = (&mail.Address{Name: name, Address: "an@khachhang.example"}).String()
+		n.Reason = reason
+		e, err := r.Render(n)
+		if err != nil {
+			if !errors.Is(err, checkout.ErrInvalidNotification) && !errors.Is(err, checkout.ErrHeaderInjection) {
+				t.Fatalf("Render: unexpected error %v", err)
+			}
+			return
+		}
+		raw, err := e.Bytes()
+		if err != nil {
+			t.Fatalf("Bytes of a rendered email: %v", err)
+		}
+		p := mailTestParse(t, raw)
+		if p.subject != e.Subject {
+			t.Errorf("subject %q read back as %q", e.Subject, p.subject)
+		}
+		to, err := p.header.AddressList("To")
+		if err != nil || len(to) != 1 || to[0].Address != "an@khachhang.example" || to[0].Name != e.To.Name {
+			t.Errorf("To %v read back as %v (%v)", e.To, to, err)
+		}
+		if len(p.partTypes) != 2 {
+			t.Fatalf("%d parts, want 2", len(p.partTypes))
+		}
+		if p.text != e.Text || p.html != e.HTML {
+			t.Errorf("bodies do not read back as rendered:\n%q\n%q", p.text, e.Text)
+		}
+	})
 }

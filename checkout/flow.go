@@ -433,5 +433,3 @@ func (c *Client) deliver(ctx context.Context, n Notification) bool {
 	}
 	return true
 }
-
-

@@ -199,7 +199,7 @@ func (e *env) order(customer string, amount int64) checkout.Order {
 
 func (e *env) get(id string) checkout.Order {
 	e.t.Helper()
-	o, err := e.c.Order(e.ctx, id)
+	o, err := e.store.GetOrder(e.ctx, id) // the store under any fault injection
 	if err != nil {
 		e.t.Fatal(err)
 	}

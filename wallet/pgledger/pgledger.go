@@ -210,10 +210,11 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 	now := l.clock()
 	var out []wallet.Result
 	var terr error
+	fast := true
 	err := l.retry(ctx, func() error {
 		out, terr = out[:0], nil
-		rows, _ := l.pool.Query(ctx, `SELECT * FROM wallet_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			now, ids, kinds, debits, credits, curs, holdIDs, units, upTos, timeouts, codes, refs)
+		rows, _ := l.pool.Query(ctx, `SELECT * FROM wallet_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			now, ids, kinds, debits, credits, curs, holdIDs, units, upTos, timeouts, codes, refs, fast)
 		for rows.Next() {
 			var (
 				idx                int32
@@ -239,6 +240,11 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 		}
 		err := rows.Err()
 		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "WL002" && fast {
+			// The set-based path met an existing ID: go through the loop.
+			fast = false
+			return &pgconn.PgError{Code: "40001", Message: "retry without the fast path"}
+		}
 		if !errors.As(err, &pe) || pe.Code != "WL001" {
 			return err
 		}

@@ -134,11 +134,13 @@ LANGUAGE sql STABLE AS $$
     WINDOW w AS (PARTITION BY l.acc ORDER BY l.idx)
 $$;
 
--- wallet_post_fast applies, set-based, a batch of posts and exact holds
--- whose IDs are all new and which passes every check, and returns its
--- results; it returns no rows (and changes nothing) otherwise. The caller
--- holds the accounts' locks. Plans must see the arrays' sizes (a generic plan
--- guesses them and can scan every account), hence force_custom_plan.
+-- wallet_post_fast applies, set-based, a batch of posts and exact holds.
+-- It is optimistic: it inserts the transfers before taking the account
+-- locks (so the locks are held for less time), and if an ID exists or a
+-- check fails it raises WL002, which undoes the statement; the client then
+-- posts again with p_fast false and the loop sorts it out (replays, which
+-- transfer failed). Plans must see the arrays' sizes (a generic plan guesses
+-- them and can scan every account), hence force_custom_plan.
 CREATE FUNCTION wallet_post_fast(
     p_now timestamptz, p_ids text[], p_kinds smallint[], p_debits text[], p_credits text[],
     p_currencies text[], p_hold_ids text[], p_units bigint[], p_timeouts bigint[], p_codes text[], p_refs text[])
@@ -152,27 +154,29 @@ DECLARE
     ok boolean;
     cnt bigint;
 BEGIN
+    INSERT INTO wallet_transfers (id, kind, debit_account, credit_account, currency, hold_id, units,
+        up_to, timeout_ms, code, reference, amount, expires_at, created_at)
+    SELECT t.id, t.kind, t.debit, t.credit, t.cur, t.hold_id, t.units, false, t.timeout, t.code, t.ref,
+        t.units, CASE WHEN t.kind = 1 AND t.timeout > 0 THEN p_now + t.timeout * interval '1 millisecond' END, p_now
+    FROM unnest(p_ids, p_kinds, p_debits, p_credits, p_currencies, p_hold_ids, p_units, p_timeouts,
+        p_codes, p_refs) AS t(id, kind, debit, credit, cur, hold_id, units, timeout, code, ref)
+    ON CONFLICT (id) DO NOTHING;
+    GET DIAGNOSTICS cnt = ROW_COUNT;
+    IF cnt <> n THEN
+        RAISE EXCEPTION 'pgledger: a transfer id of the batch exists' USING ERRCODE = 'WL002';
+    END IF;
+    INSERT INTO wallet_pending_holds (hold_id, expires_at)
+    SELECT t.id, p_now + t.timeout * interval '1 millisecond'
+    FROM unnest(p_ids, p_kinds, p_timeouts) AS t(id, kind, timeout) WHERE t.kind = 1 AND t.timeout > 0;
+
+    PERFORM 1 FROM wallet_accounts WHERE id = ANY (p_debits || p_credits) ORDER BY id FOR UPDATE;
     -- One statement: check every leg, and write only if all pass.
     WITH l AS MATERIALIZED (
         SELECT * FROM wallet_batch_legs(p_ids, p_kinds, p_debits, p_credits, p_currencies, p_units)),
     chk AS MATERIALIZED (
         SELECT coalesce(bool_and(l.found AND l.acur = l.cur AND l.dp + l.dq <= max_i8 AND l.cp + l.cq <= max_i8
-                AND (l.flags & 1 = 0 OR l.dp + l.dq <= l.cp)), false)
-            AND NOT EXISTS (SELECT FROM wallet_transfers WHERE id = ANY (p_ids)) AS ok
+                AND (l.flags & 1 = 0 OR l.dp + l.dq <= l.cp)), false) AS ok
         FROM l),
-    t AS (
-        SELECT t.*, CASE WHEN t.kind = 1 AND t.timeout > 0 THEN p_now + t.timeout * interval '1 millisecond' END AS exp
-        FROM unnest(p_ids, p_kinds, p_debits, p_credits, p_currencies, p_hold_ids, p_units, p_timeouts,
-            p_codes, p_refs) AS t(id, kind, debit, credit, cur, hold_id, units, timeout, code, ref), chk
-        WHERE chk.ok),
-    ins AS (
-        INSERT INTO wallet_transfers (id, kind, debit_account, credit_account, currency, hold_id, units,
-            up_to, timeout_ms, code, reference, amount, expires_at, created_at)
-        SELECT t.id, t.kind, t.debit, t.credit, t.cur, t.hold_id, t.units, false, t.timeout, t.code, t.ref,
-            t.units, t.exp, p_now FROM t
-        ON CONFLICT (id) DO NOTHING RETURNING 1),
-    ph AS (
-        INSERT INTO wallet_pending_holds (hold_id, expires_at) SELECT t.id, t.exp FROM t WHERE t.exp IS NOT NULL),
     e AS (
         INSERT INTO wallet_entries (account_id, seq, transfer_id, kind, debited, counterparty, debits_posted,
             credits_posted, debits_pending, credits_pending, created_at)
@@ -183,12 +187,9 @@ BEGIN
         FROM (SELECT DISTINCT ON (l.acc) l.acc, l.dp, l.cp, l.dq, l.cq, l.seq FROM l, chk WHERE chk.ok
             ORDER BY l.acc, l.idx DESC) f
         WHERE a.id = f.acc)
-    SELECT chk.ok, (SELECT count(*) FROM ins) INTO ok, cnt FROM chk;
+    SELECT chk.ok INTO ok FROM chk;
     IF NOT ok THEN
-        RETURN; -- no rows: the caller takes the loop
-    END IF;
-    IF cnt <> n THEN
-        RAISE EXCEPTION 'pgledger: a transfer of the batch was inserted concurrently' USING ERRCODE = '40001';
+        RAISE EXCEPTION 'pgledger: a transfer of the batch fails a check' USING ERRCODE = 'WL002';
     END IF;
     RETURN QUERY SELECT t.idx::int, false, t.units, p_now,
         CASE WHEN t.kind = 1 AND t.timeout > 0 THEN p_now + t.timeout * interval '1 millisecond' END,
@@ -207,7 +208,7 @@ END $$;
 CREATE FUNCTION wallet_post(
     p_now timestamptz, p_ids text[], p_kinds smallint[], p_debits text[], p_credits text[],
     p_currencies text[], p_hold_ids text[], p_units bigint[], p_up_tos boolean[], p_timeouts bigint[],
-    p_codes text[], p_refs text[])
+    p_codes text[], p_refs text[], p_fast boolean)
 RETURNS TABLE (o_idx int, o_existed boolean, o_amount bigint, o_created_at timestamptz,
     o_expires_at timestamptz, o_status smallint, o_debit text, o_credit text, o_currency text)
 LANGUAGE plpgsql AS $$
@@ -231,6 +232,13 @@ DECLARE
     r_credit text[] := '{}'; r_cur text[] := '{}';
     max_i8 constant numeric := 9223372036854775807;
 BEGIN
+    -- Batches of posts and exact holds first try the set-based path.
+    IF p_fast AND n > 1 AND NOT EXISTS (SELECT FROM unnest(p_kinds, p_up_tos) AS k(kind, up_to) WHERE kind > 1 OR up_to) THEN
+        RETURN QUERY SELECT * FROM wallet_post_fast(p_now, p_ids, p_kinds, p_debits, p_credits, p_currencies,
+            p_hold_ids, p_units, p_timeouts, p_codes, p_refs);
+        RETURN;
+    END IF;
+
     IF array_position(p_kinds, 2::smallint) IS NULL AND array_position(p_kinds, 3::smallint) IS NULL THEN
         PERFORM 1 FROM wallet_accounts WHERE id = ANY (p_debits || p_credits) ORDER BY id FOR UPDATE;
     ELSE -- commits and voids: their holds' accounts too
@@ -242,17 +250,6 @@ BEGIN
                 WHERE t.id = ANY (p_hold_ids) AND t.kind = 1 AND t.error_code IS NULL) s
         WHERE a <> '';
         PERFORM 1 FROM wallet_accounts WHERE id = ANY (accs) ORDER BY id FOR UPDATE;
-    END IF;
-
-    -- Fast path: a batch of posts and exact holds, all new, that passes
-    -- every check is applied set-based by wallet_post_fast. Anything else
-    -- (or a batch with a failure) takes the loop below, transfer by transfer.
-    IF n > 1 AND NOT EXISTS (SELECT FROM unnest(p_kinds, p_up_tos) AS k(kind, up_to) WHERE kind > 1 OR up_to) THEN
-        RETURN QUERY SELECT * FROM wallet_post_fast(p_now, p_ids, p_kinds, p_debits, p_credits, p_currencies,
-            p_hold_ids, p_units, p_timeouts, p_codes, p_refs);
-        IF FOUND THEN
-            RETURN;
-        END IF;
     END IF;
 
     <<batch>>

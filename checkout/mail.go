@@ -32,7 +32,8 @@ import (
 //go:embed templates
 var mailTemplates embed.FS
 
-// Errors of rendering and sending emails.
+// Errors of rendering and sending emails. A renderer, mailbox or SMTP
+// notifier configured wrongly gives an error wrapping [ErrInvalidConfig].
 var (
 	// ErrInvalidNotification: a Notification cannot be rendered (a missing or
 	// malformed field, an amount that cannot be shown exactly, an unknown kind).
@@ -40,9 +41,6 @@ var (
 	// ErrHeaderInjection: a value that goes into a header (the recipient, the
 	// sender, the subject) holds a line break or another control character.
 	ErrHeaderInjection = errors.New("checkout: mail: control character in a header field")
-	// ErrInvalidMailConfig: an email renderer, mailbox or SMTP notifier was
-	// configured wrongly.
-	ErrInvalidMailConfig = errors.New("checkout: mail: invalid configuration")
 )
 
 // MailOption configures an [EmailRenderer], a [Mailbox] or an [SMTPNotifier].
@@ -58,7 +56,7 @@ type mailOptions struct {
 func WithMailClock(now func() time.Time) MailOption {
 	return func(o *mailOptions) error {
 		if now == nil {
-			return fmt.Errorf("%w: nil clock", ErrInvalidMailConfig)
+			return fmt.Errorf("%w: mail: nil clock", ErrInvalidConfig)
 		}
 		o.now = now
 		return nil
@@ -71,7 +69,7 @@ func WithMailClock(now func() time.Time) MailOption {
 func WithMailLogger(l *slog.Logger) MailOption {
 	return func(o *mailOptions) error {
 		if l == nil {
-			return fmt.Errorf("%w: nil logger", ErrInvalidMailConfig)
+			return fmt.Errorf("%w: mail: nil logger", ErrInvalidConfig)
 		}
 		o.logger = l
 		return nil
@@ -82,7 +80,7 @@ func applyMailOptions(opts []MailOption) (mailOptions, error) {
 	o := mailOptions{now: time.Now, logger: slog.New(slog.DiscardHandler)}
 	for _, opt := range opts {
 		if opt == nil {
-			return o, fmt.Errorf("%w: nil option", ErrInvalidMailConfig)
+			return o, fmt.Errorf("%w: mail: nil option", ErrInvalidConfig)
 		}
 		if err := opt(&o); err != nil {
 			return o, err
@@ -138,12 +136,9 @@ func NewEmailRenderer(from string, opts ...MailOption) (*EmailRenderer, error) {
 }
 
 func newEmailRenderer(from string, o mailOptions) (*EmailRenderer, error) {
-	addr, err := parseMailAddress("from", from)
+	addr, err := parseMailAddress(ErrInvalidConfig, "from", from)
 	if err != nil {
-		if errors.Is(err, ErrHeaderInjection) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%w: %w", ErrInvalidMailConfig, err)
+		return nil, err
 	}
 	r := &EmailRenderer{
 		from:   addr,
@@ -205,7 +200,7 @@ func (r *EmailRenderer) Render(n Notification) (Email, error) {
 	if n.ID == "" {
 		return Email{}, mailInvalid("empty id")
 	}
-	to, err := parseMailAddress("to", n.To)
+	to, err := parseMailAddress(ErrInvalidNotification, "to", n.To)
 	if err != nil {
 		return Email{}, err
 	}
@@ -236,7 +231,7 @@ func (r *EmailRenderer) Render(n Notification) (Email, error) {
 		if n.RequesterEmail == "" {
 			return Email{}, mailInvalid("share link: empty requester email")
 		}
-		req, err := parseMailAddress("requester email", n.RequesterEmail)
+		req, err := parseMailAddress(ErrInvalidNotification, "requester email", n.RequesterEmail)
 		if err != nil {
 			return Email{}, err
 		}
@@ -333,22 +328,22 @@ func checkHeaderValue(field, s string) error {
 }
 
 // parseMailAddress parses one address with net/mail, refusing control
-// characters and non-ASCII addresses (which need SMTPUTF8). The display
-// name may be UTF-8.
-func parseMailAddress(field, s string) (mail.Address, error) {
+// characters (ErrHeaderInjection) and non-ASCII addresses (which need
+// SMTPUTF8). The display name may be UTF-8. Other errors wrap invalid.
+func parseMailAddress(invalid error, field, s string) (mail.Address, error) {
 	if err := checkHeaderValue(field, s); err != nil {
 		return mail.Address{}, err
 	}
 	if strings.TrimSpace(s) == "" {
-		return mail.Address{}, mailInvalid("empty %s address", field)
+		return mail.Address{}, fmt.Errorf("%w: empty %s address", invalid, field)
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
-		return mail.Address{}, mailInvalid("%s address: %v", field, err)
+		return mail.Address{}, fmt.Errorf("%w: %s address: %w", invalid, field, err)
 	}
 	for i := 0; i < len(a.Address); i++ {
 		if c := a.Address[i]; c <= 0x20 || c >= 0x7f {
-			return mail.Address{}, mailInvalid("%s address: only ASCII addresses are supported", field)
+			return mail.Address{}, fmt.Errorf("%w: %s address: only ASCII addresses are supported", invalid, field)
 		}
 	}
 	if err := checkHeaderValue(field, a.Name); err != nil {

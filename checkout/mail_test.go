@@ -319,15 +319,15 @@ func TestRenderRefusesInvalidNotifications(t *testing.T) {
 func TestNewEmailRendererRefusesBadConfig(t *testing.T) {
 	t.Parallel()
 	for _, from := range []string{"", "no-reply", "a@b.example, c@d.example"} {
-		if _, err := checkout.NewEmailRenderer(from); !errors.Is(err, checkout.ErrInvalidMailConfig) {
-			t.Errorf("NewEmailRenderer(%q) = %v, want ErrInvalidMailConfig", from, err)
+		if _, err := checkout.NewEmailRenderer(from); !errors.Is(err, checkout.ErrInvalidConfig) {
+			t.Errorf("NewEmailRenderer(%q) = %v, want ErrInvalidConfig", from, err)
 		}
 	}
-	if _, err := checkout.NewEmailRenderer("a@b.example", checkout.WithMailClock(nil)); !errors.Is(err, checkout.ErrInvalidMailConfig) {
-		t.Errorf("WithMailClock(nil): %v, want ErrInvalidMailConfig", err)
+	if _, err := checkout.NewEmailRenderer("a@b.example", checkout.WithMailClock(nil)); !errors.Is(err, checkout.ErrInvalidConfig) {
+		t.Errorf("WithMailClock(nil): %v, want ErrInvalidConfig", err)
 	}
-	if _, err := checkout.NewEmailRenderer("a@b.example", nil); !errors.Is(err, checkout.ErrInvalidMailConfig) {
-		t.Errorf("nil option: %v, want ErrInvalidMailConfig", err)
+	if _, err := checkout.NewEmailRenderer("a@b.example", nil); !errors.Is(err, checkout.ErrInvalidConfig) {
+		t.Errorf("nil option: %v, want ErrInvalidConfig", err)
 	}
 }
 

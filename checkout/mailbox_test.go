@@ -89,8 +89,8 @@ func TestMailboxRefusesWhatSMTPWouldRefuse(t *testing.T) {
 	if mb.Len() != 0 {
 		t.Errorf("Len = %d after refused sends, want 0", mb.Len())
 	}
-	if _, err := checkout.NewMailbox("not an address"); !errors.Is(err, checkout.ErrInvalidMailConfig) {
-		t.Errorf("NewMailbox(bad from) = %v, want ErrInvalidMailConfig", err)
+	if _, err := checkout.NewMailbox("not an address"); !errors.Is(err, checkout.ErrInvalidConfig) {
+		t.Errorf("NewMailbox(bad from) = %v, want ErrInvalidConfig", err)
 	}
 }
 

@@ -103,28 +103,28 @@ func NewSMTPNotifier(cfg SMTPConfig, opts ...MailOption) (*SMTPNotifier, error) 
 	}
 	host, port, err := net.SplitHostPort(cfg.Addr)
 	if err != nil || host == "" || port == "" {
-		return nil, fmt.Errorf("%w: smtp addr %q is not host:port", ErrInvalidMailConfig, cfg.Addr)
+		return nil, fmt.Errorf("%w: smtp: addr %q is not host:port", ErrInvalidConfig, cfg.Addr)
 	}
 	switch cfg.StartTLS {
 	case StartTLSRequired, ImplicitTLS:
 	case StartTLSLoopbackPlaintext:
 		if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
-			return nil, fmt.Errorf("%w: plaintext smtp is only allowed to a loopback address, not %s", ErrInvalidMailConfig, host)
+			return nil, fmt.Errorf("%w: smtp: plaintext smtp is only allowed to a loopback address, not %s", ErrInvalidConfig, host)
 		}
 	default:
-		return nil, fmt.Errorf("%w: unknown starttls policy %d", ErrInvalidMailConfig, int(cfg.StartTLS))
+		return nil, fmt.Errorf("%w: smtp: unknown starttls policy %d", ErrInvalidConfig, int(cfg.StartTLS))
 	}
 	if cfg.Username != "" && cfg.Password.IsZero() {
-		return nil, fmt.Errorf("%w: smtp username without a password", ErrInvalidMailConfig)
+		return nil, fmt.Errorf("%w: smtp: username without a password", ErrInvalidConfig)
 	}
 	if cfg.Username == "" && !cfg.Password.IsZero() {
-		return nil, fmt.Errorf("%w: smtp password without a username", ErrInvalidMailConfig)
+		return nil, fmt.Errorf("%w: smtp: password without a username", ErrInvalidConfig)
 	}
 	if strings.ContainsAny(cfg.Username, "\x00\r\n") || strings.ContainsAny(cfg.Password.Reveal(), "\x00\r\n") {
-		return nil, fmt.Errorf("%w: smtp username or password holds a NUL or a line break", ErrInvalidMailConfig)
+		return nil, fmt.Errorf("%w: smtp: username or password holds a NUL or a line break", ErrInvalidConfig)
 	}
 	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("%w: negative smtp timeout", ErrInvalidMailConfig)
+		return nil, fmt.Errorf("%w: smtp: negative timeout", ErrInvalidConfig)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
@@ -133,7 +133,7 @@ func NewSMTPNotifier(cfg SMTPConfig, opts ...MailOption) (*SMTPNotifier, error) 
 		cfg.LocalName = "localhost"
 	}
 	if strings.ContainsAny(cfg.LocalName, " \t\r\n") {
-		return nil, fmt.Errorf("%w: smtp local name holds a space or a line break", ErrInvalidMailConfig)
+		return nil, fmt.Errorf("%w: smtp: local name holds a space or a line break", ErrInvalidConfig)
 	}
 	r, err := newEmailRenderer(cfg.From, o)
 	if err != nil {
@@ -244,14 +244,14 @@ func (s *SMTPNotifier) deliver(ctx context.Context, to string, raw []byte) error
 			}
 			secure = true
 		} else if s.policy == StartTLSRequired {
-			return fail("starttls", fmt.Errorf("%w: the server does not offer STARTTLS", ErrSMTPInsecure))
+			return fmt.Errorf("%w: starttls required, the server does not offer it", ErrSMTPInsecure)
 		} else if !loopback {
-			return fail("starttls", fmt.Errorf("%w: no STARTTLS and the server is not on a loopback address", ErrSMTPInsecure))
+			return fmt.Errorf("%w: no STARTTLS and the server is not on a loopback address", ErrSMTPInsecure)
 		}
 	}
 	if s.username != "" {
 		if !secure && !loopback {
-			return fail("auth", fmt.Errorf("%w: no password over plaintext to a non-loopback server", ErrSMTPInsecure))
+			return fmt.Errorf("%w: no password in plaintext to a non-loopback server", ErrSMTPInsecure)
 		}
 		ok, mechs := c.Extension("AUTH")
 		if !ok || !slices.Contains(strings.Fields(strings.ToUpper(mechs)), "PLAIN") {
@@ -277,8 +277,10 @@ func (s *SMTPNotifier) deliver(ctx context.Context, to string, raw []byte) error
 	if err := w.Close(); err != nil {
 		return fail("data", err)
 	}
+	// The server has accepted the message: a failed QUIT must not make the
+	// outbox send it again.
 	if err := c.Quit(); err != nil {
-		return fail("quit", err)
+		s.logger.WarnContext(ctx, "checkout: smtp: quit after delivery", "error", err.Error())
 	}
 	return nil
 }

@@ -519,8 +519,8 @@ func TestNewSMTPNotifierValidates(t *testing.T) {
 	} {
 		cfg := good
 		mutate(&cfg)
-		if _, err := checkout.NewSMTPNotifier(cfg); !errors.Is(err, checkout.ErrInvalidMailConfig) {
-			t.Errorf("%s: NewSMTPNotifier = %v, want ErrInvalidMailConfig", name, err)
+		if _, err := checkout.NewSMTPNotifier(cfg); !errors.Is(err, checkout.ErrInvalidConfig) {
+			t.Errorf("%s: NewSMTPNotifier = %v, want ErrInvalidConfig", name, err)
 		}
 	}
 	cfg := good
@@ -528,8 +528,8 @@ func TestNewSMTPNotifierValidates(t *testing.T) {
 	if _, err := checkout.NewSMTPNotifier(cfg); !errors.Is(err, checkout.ErrHeaderInjection) {
 		t.Errorf("line break in From: %v, want ErrHeaderInjection", err)
 	}
-	if _, err := checkout.NewSMTPNotifier(good, checkout.WithMailClock(nil)); !errors.Is(err, checkout.ErrInvalidMailConfig) {
-		t.Errorf("WithMailClock(nil): %v, want ErrInvalidMailConfig", err)
+	if _, err := checkout.NewSMTPNotifier(good, checkout.WithMailClock(nil)); !errors.Is(err, checkout.ErrInvalidConfig) {
+		t.Errorf("WithMailClock(nil): %v, want ErrInvalidConfig", err)
 	}
 }
 

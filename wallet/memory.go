@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -57,7 +58,45 @@ type memAccount struct {
 	cur   Currency
 	flags Flags
 	bal   MinorBalance
-	hist  []memEntry
+	hist  entryLog
+}
+
+// entryLog is an append-only list of entries kept in chunks of 8, 16, ...
+// 1024 entries, then 1024 each: appending never copies, and a small account
+// wastes little.
+type entryLog struct {
+	chunks [][]memEntry
+	n      int
+}
+
+const (
+	logFirst = 8
+	logMax   = 1024
+	logSmall = logFirst * (logMax/logFirst*2 - 1) // entries in the growing chunks
+)
+
+func (g *entryLog) len() int { return g.n }
+
+func (g *entryLog) add(e memEntry) {
+	if len(g.chunks) == 0 || len(g.chunks[len(g.chunks)-1]) == cap(g.chunks[len(g.chunks)-1]) {
+		size := logMax
+		if k := len(g.chunks); k < 8 {
+			size = logFirst << k
+		}
+		g.chunks = append(g.chunks, make([]memEntry, 0, size))
+	}
+	last := &g.chunks[len(g.chunks)-1]
+	*last = append(*last, e)
+	g.n++
+}
+
+func (g *entryLog) at(k int) *memEntry {
+	if k >= logSmall {
+		k -= logSmall
+		return &g.chunks[8+k/logMax][k%logMax]
+	}
+	i := bits.Len(uint(k/logFirst+1)) - 1
+	return &g.chunks[i][k-logFirst*(1<<i-1)]
 }
 
 type memEntry struct {
@@ -95,8 +134,8 @@ type memRecord struct {
 	status   atomic.Uint32 // holds: a Status
 	err      error         // when failed
 	amount   int64         // what moved: held, committed or released
-	at       time.Time
-	expires  time.Time
+	at       int64 // unix microseconds
+	expires  int64 // unix microseconds; 0: never
 	hold     *memRecord // commits and voids
 	debitAc  *memAccount
 	creditAc *memAccount
@@ -189,14 +228,17 @@ func (l *MemoryLedger) History(ctx context.Context, account string, q HistoryQue
 	limit := q.PageLimit()
 	after := max(q.After, 0)
 	a.mu.Lock()
-	n := int64(len(a.hist))
+	n := int64(a.hist.len())
 	var page []memEntry
 	var prev MinorBalance
 	if after < n {
 		end := min(after+int64(limit), n)
-		page = slices.Clone(a.hist[after:end])
+		page = make([]memEntry, 0, end-after)
+		for k := after; k < end; k++ {
+			page = append(page, *a.hist.at(int(k)))
+		}
 		if after > 0 {
-			prev = a.hist[after-1].after
+			prev = a.hist.at(int(after - 1)).after
 		}
 	}
 	a.mu.Unlock()
@@ -255,7 +297,7 @@ func (r *memRecord) result(existed bool) Result {
 		Transfer: Transfer{ID: r.id, Kind: k.kind, Debit: k.debit, Credit: k.credit,
 			Amount: k.cur.FromMinor(r.amount), Currency: k.cur, HoldID: k.holdID,
 			UpTo: k.upTo, Timeout: k.timeout, Code: k.code, Reference: k.ref},
-		Existed: existed, Time: r.at, ExpiresAt: r.expires, Status: Status(r.status.Load()),
+		Existed: existed, Time: time.UnixMicro(r.at).UTC(), ExpiresAt: micros(r.expires), Status: Status(r.status.Load()),
 	}
 	if r.state.Load() == recFailed {
 		res.Transfer.Amount = k.cur.FromMinor(k.units)
@@ -277,7 +319,7 @@ func waitSettled(ctx context.Context, r *memRecord) error {
 
 // memOp is one transfer of a batch being posted.
 type memOp struct {
-	t        *Transfer
+	t        Transfer // a copy: a pointer into the caller's slice would make it escape
 	key      recKey
 	given    int64 // amount as validated, in minor units
 	units    int64
@@ -306,7 +348,7 @@ func (l *MemoryLedger) Post(ctx context.Context, transfers ...Transfer) ([]Resul
 		ops = make([]memOp, 0, len(transfers))
 	}
 	for i := range transfers {
-		t := &transfers[i]
+		t := transfers[i]
 		units, err := t.validate()
 		if err != nil {
 			return nil, &TransferError{Index: i, ID: t.ID, Err: err}
@@ -458,18 +500,18 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 			continue
 		}
 		r := op.rec
-		r.amount, r.at = op.amount, now
+		r.amount, r.at = op.amount, at
 		d, c := op.debit, op.credit
 		d.bal = addBal(d.bal, op.dDelta)
 		c.bal = addBal(c.bal, op.cDelta)
 		kind := op.key.kind
-		d.hist = append(d.hist, memEntry{rec: r, kind: kind, debited: true, after: d.bal, at: at})
-		c.hist = append(c.hist, memEntry{rec: r, kind: kind, after: c.bal, at: at})
+		d.hist.add(memEntry{rec: r, kind: kind, debited: true, after: d.bal, at: at})
+		c.hist.add(memEntry{rec: r, kind: kind, after: c.bal, at: at})
 		switch kind {
 		case KindHold:
 			r.status.Store(uint32(StatusPending))
 			if op.key.timeout > 0 {
-				r.expires = now.Add(op.key.timeout)
+				r.expires = at + op.key.timeout.Microseconds()
 				l.expMu.Lock()
 				heap.Push(&l.expiring, r)
 				l.expMu.Unlock()
@@ -480,12 +522,12 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 			op.hold.status.Store(uint32(StatusVoided))
 		}
 		r.state.Store(recDone)
-		t := *op.t
+		t := op.t
 		t.Debit, t.Credit, t.Currency = op.key.debit, op.key.credit, op.key.cur
 		if t.Amount.Sign() == 0 || op.amount != op.units {
 			t.Amount = op.key.cur.FromMinor(op.amount)
 		}
-		res[i] = Result{Transfer: t, Time: now, ExpiresAt: r.expires, Status: Status(r.status.Load())}
+		res[i] = Result{Transfer: t, Time: now, ExpiresAt: micros(r.expires), Status: Status(r.status.Load())}
 	}
 	unlock()
 	return res, nil, nil
@@ -501,6 +543,14 @@ func sortAccounts(as []*memAccount) {
 		}
 		return 0
 	})
+}
+
+// micros converts unix microseconds to a UTC time, 0 to the zero time.
+func micros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
 }
 
 func addBal(b, d MinorBalance) MinorBalance {
@@ -540,7 +590,7 @@ func (l *MemoryLedger) release(ops []memOp, failed int, ferr error) {
 
 // resolve fills op's accounts, hold and normalized key.
 func (l *MemoryLedger) resolve(op *memOp) (wait *memRecord, ferr error) {
-	t := op.t
+	t := &op.t
 	op.key = recKey{kind: t.Kind, debit: t.Debit, credit: t.Credit, cur: t.Currency, holdID: t.HoldID,
 		units: op.units, upTo: t.UpTo, timeout: t.Timeout, code: t.Code, ref: t.Reference}
 	if t.Kind == KindCommit || t.Kind == KindVoid {
@@ -632,8 +682,8 @@ func simulate(op *memOp, d, c *MinorBalance, now time.Time, resolved []*memRecor
 			st = StatusCommitted
 		}
 		switch {
-		case st == StatusExpired || (st == StatusPending && !h.expires.IsZero() && !now.Before(h.expires)):
-			return fmt.Errorf("%w: %q expired at %s", ErrHoldExpired, h.id, h.expires.Format(time.RFC3339Nano))
+		case st == StatusExpired || (st == StatusPending && h.expires != 0 && now.UnixMicro() >= h.expires):
+			return fmt.Errorf("%w: %q expired at %s", ErrHoldExpired, h.id, micros(h.expires).Format(time.RFC3339Nano))
 		case st != StatusPending:
 			return fmt.Errorf("%w: %q is %s", ErrHoldResolved, h.id, st)
 		}
@@ -677,7 +727,7 @@ func (l *MemoryLedger) ExpireHolds(ctx context.Context, limit int) (int, error) 
 	n := 0
 	for limit <= 0 || n < limit {
 		l.expMu.Lock()
-		if len(l.expiring) == 0 || now.Before(l.expiring[0].expires) {
+		if len(l.expiring) == 0 || at < l.expiring[0].expires {
 			l.expMu.Unlock()
 			break
 		}
@@ -693,8 +743,8 @@ func (l *MemoryLedger) ExpireHolds(ctx context.Context, limit int) (int, error) 
 			d, c := h.debitAc, h.creditAc
 			d.bal.DebitsPending -= h.amount
 			c.bal.CreditsPending -= h.amount
-			d.hist = append(d.hist, memEntry{rec: h, kind: KindExpire, debited: true, after: d.bal, at: at})
-			c.hist = append(c.hist, memEntry{rec: h, kind: KindExpire, after: c.bal, at: at})
+			d.hist.add(memEntry{rec: h, kind: KindExpire, debited: true, after: d.bal, at: at})
+			c.hist.add(memEntry{rec: h, kind: KindExpire, after: c.bal, at: at})
 			h.status.Store(uint32(StatusExpired))
 			n++
 		}
@@ -707,7 +757,7 @@ func (l *MemoryLedger) ExpireHolds(ctx context.Context, limit int) (int, error) 
 type expiryHeap []*memRecord
 
 func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires < h[j].expires }
 func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(*memRecord)) }
 func (h *expiryHeap) Pop() any {

@@ -103,3 +103,21 @@ func TestMemoryContextCanceled(t *testing.T) {
 		t.Fatalf("CreateAccounts on canceled ctx: %v", err)
 	}
 }
+
+func TestEntryLog(t *testing.T) {
+	var g entryLog
+	for k := range 5000 {
+		g.add(memEntry{at: int64(k)})
+		if g.len() != k+1 {
+			t.Fatalf("len %d after %d adds", g.len(), k+1)
+		}
+	}
+	for k := range 5000 {
+		if got := g.at(k).at; got != int64(k) {
+			t.Fatalf("at(%d) = %d", k, got)
+		}
+	}
+	if len(g.chunks[0]) != 8 || cap(g.chunks[7]) != 1024 || cap(g.chunks[8]) != 1024 {
+		t.Fatalf("chunk sizes %d %d %d", len(g.chunks[0]), cap(g.chunks[7]), cap(g.chunks[8]))
+	}
+}

@@ -134,9 +134,9 @@ type memRecord struct {
 	status   atomic.Uint32 // holds: a Status
 	err      error         // when failed
 	amount   int64         // what moved: held, committed or released
-	at       int64 // unix microseconds
-	expires  int64 // unix microseconds; 0: never
-	hold     *memRecord // commits and voids
+	at       int64         // unix microseconds
+	expires  int64         // unix microseconds; 0: never
+	hold     *memRecord    // commits and voids
 	debitAc  *memAccount
 	creditAc *memAccount
 }

@@ -26,15 +26,31 @@
 //     if that matters to you). The only mutable rows are account totals and
 //     wallet_pending_holds, the queue ExpireHolds works from.
 //
-// A batch is one call of the PL/pgSQL function wallet_post: one round trip
-// and one commit whatever its size. It locks the accounts it touches with
-// SELECT ... ORDER BY id FOR UPDATE (a fixed order, so batches do not
-// deadlock one another), checks and applies each transfer in order, and on
-// a failure rolls the batch back to a savepoint and records only the failing
-// ID as failed. Serialization failures (40001) and deadlocks (40P01) are
-// retried with jittered backoff ([WithMaxRetries]). It runs at READ
-// COMMITTED; correctness rests on the row locks and constraints, so it also
-// suits PostgreSQL-compatible databases that support them.
+// Every Post is one statement (one round trip, one commit) calling a PL/pgSQL
+// function, on one of three paths:
+//   - wallet_post_one, for a single new post or exact hold: locks its two
+//     accounts in ID order, checks, writes;
+//   - wallet_post_fast, for a batch of posts and exact holds: inserts the
+//     transfers (before any account lock, so locks are held briefly), locks
+//     the accounts with SELECT ... ORDER BY id FOR UPDATE, then checks every
+//     leg and writes entries and totals in one set-based statement;
+//   - wallet_post, the general loop: locks the accounts (holds' included) in
+//     ID order, then checks and applies each transfer in order.
+//
+// The first two are optimistic: an existing ID or a failed check raises
+// SQLSTATE WL002, which undoes the statement, and the batch is posted again
+// through the loop, which finds the first failing transfer, raises WL001 with
+// its details (undoing the batch), after which the client records the
+// failing ID with wallet_record_failure. Fixed lock order means batches do
+// not deadlock one another; serialization failures (40001) and deadlocks
+// (40P01) are still retried with jittered backoff ([WithMaxRetries]). It all
+// runs at READ COMMITTED; correctness rests on row locks, the primary keys
+// and the CHECK constraints, so it also suits PostgreSQL-compatible databases
+// that support them.
+//
+// A large batch locks many accounts; several at once mostly wait on each
+// other, so a Ledger sends at most two batches of [BigBatch] transfers or
+// more at a time ([WithBigBatchConcurrency]).
 //
 // # Tests and benchmarks
 //

@@ -99,11 +99,17 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Ledger, erro
 
 func (l *Ledger) clock() time.Time { return l.now().UTC().Truncate(time.Microsecond) }
 
+// errFallback asks retry to run a Post again at once, through the general path.
+var errFallback = errors.New("pgledger: retry through the general path")
+
 // retry runs fn again after serialization failures and deadlocks, with a
 // short jittered backoff, until it succeeds, fails otherwise, or ctx ends.
 func (l *Ledger) retry(ctx context.Context, fn func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := fn()
+		if errors.Is(err, errFallback) && attempt < l.maxRetries {
+			continue // at once: nothing to wait for
+		}
 		var pe *pgconn.PgError
 		if err == nil || !errors.As(err, &pe) || (pe.Code != "40001" && pe.Code != "40P01") || attempt >= l.maxRetries {
 			return err
@@ -213,8 +219,14 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 	fast := true
 	err := l.retry(ctx, func() error {
 		out, terr = out[:0], nil
-		rows, _ := l.pool.Query(ctx, `SELECT * FROM wallet_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			now, ids, kinds, debits, credits, curs, holdIDs, units, upTos, timeouts, codes, refs, fast)
+		var rows pgx.Rows
+		if one := transfers[0]; fast && n == 1 && (one.Kind == wallet.KindPost || (one.Kind == wallet.KindHold && !one.UpTo)) {
+			rows, _ = l.pool.Query(ctx, `SELECT * FROM wallet_post_one($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				now, ids[0], kinds[0], debits[0], credits[0], curs[0], units[0], timeouts[0], codes[0], refs[0])
+		} else {
+			rows, _ = l.pool.Query(ctx, `SELECT * FROM wallet_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				now, ids, kinds, debits, credits, curs, holdIDs, units, upTos, timeouts, codes, refs, fast)
+		}
 		for rows.Next() {
 			var (
 				idx                int32
@@ -241,9 +253,10 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 		err := rows.Err()
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "WL002" && fast {
-			// The set-based path met an existing ID: go through the loop.
+			// The short or set-based path met an existing ID or a failed
+			// check: go through the loop, which sorts it out.
 			fast = false
-			return &pgconn.PgError{Code: "40001", Message: "retry without the fast path"}
+			return errFallback
 		}
 		if !errors.As(err, &pe) || pe.Code != "WL001" {
 			return err

@@ -198,6 +198,68 @@ BEGIN
         WITH ORDINALITY AS t(id, kind, debit, credit, cur, units, timeout, idx);
 END $$;
 
+-- wallet_post_one is the short path for a batch of one new post or exact
+-- hold that passes its checks: scalar parameters, two row locks taken in id
+-- order, no arrays. Anything else (an existing ID, a failed check) raises
+-- WL002 and the client goes through wallet_post, which records failures and
+-- replays.
+CREATE FUNCTION wallet_post_one(p_now timestamptz, p_id text, p_kind smallint, p_debit text, p_credit text,
+    p_currency text, p_units bigint, p_timeout bigint, p_code text, p_ref text)
+RETURNS TABLE (o_idx int, o_existed boolean, o_amount bigint, o_created_at timestamptz,
+    o_expires_at timestamptz, o_status smallint, o_debit text, o_credit text, o_currency text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    d wallet_accounts%ROWTYPE;
+    c wallet_accounts%ROWTYPE;
+    exp_at timestamptz;
+    posted bigint := 0;
+    held bigint := 0;
+BEGIN
+    IF p_debit < p_credit THEN
+        SELECT * INTO d FROM wallet_accounts WHERE id = p_debit FOR UPDATE;
+        SELECT * INTO c FROM wallet_accounts WHERE id = p_credit FOR UPDATE;
+    ELSE
+        SELECT * INTO c FROM wallet_accounts WHERE id = p_credit FOR UPDATE;
+        SELECT * INTO d FROM wallet_accounts WHERE id = p_debit FOR UPDATE;
+    END IF;
+    IF d.id IS NULL OR c.id IS NULL OR d.currency <> p_currency OR c.currency <> p_currency
+        OR (d.flags & 1 <> 0 AND d.credits_posted - d.debits_posted - d.debits_pending < p_units)
+        OR d.debits_posted::numeric + d.debits_pending + p_units > 9223372036854775807
+        OR c.credits_posted::numeric + c.credits_pending + p_units > 9223372036854775807 THEN
+        RAISE EXCEPTION 'pgledger: transfer % needs the general path', p_id USING ERRCODE = 'WL002';
+    END IF;
+    IF p_kind = 0 THEN
+        posted := p_units;
+    ELSE
+        held := p_units;
+        IF p_timeout > 0 THEN
+            exp_at := p_now + p_timeout * interval '1 millisecond';
+        END IF;
+    END IF;
+    INSERT INTO wallet_transfers (id, kind, debit_account, credit_account, currency, hold_id, units, up_to,
+        timeout_ms, code, reference, amount, expires_at, created_at)
+    VALUES (p_id, p_kind, p_debit, p_credit, p_currency, '', p_units, false, p_timeout, p_code, p_ref,
+        p_units, exp_at, p_now)
+    ON CONFLICT (id) DO NOTHING;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pgledger: transfer % exists', p_id USING ERRCODE = 'WL002';
+    END IF;
+    IF exp_at IS NOT NULL THEN
+        INSERT INTO wallet_pending_holds (hold_id, expires_at) VALUES (p_id, exp_at);
+    END IF;
+    UPDATE wallet_accounts SET debits_posted = debits_posted + posted, debits_pending = debits_pending + held,
+        seq = seq + 1 WHERE id = p_debit RETURNING * INTO d;
+    UPDATE wallet_accounts SET credits_posted = credits_posted + posted, credits_pending = credits_pending + held,
+        seq = seq + 1 WHERE id = p_credit RETURNING * INTO c;
+    INSERT INTO wallet_entries VALUES
+        (p_debit, d.seq, p_id, p_kind, true, p_credit, d.debits_posted, d.credits_posted, d.debits_pending,
+         d.credits_pending, p_now),
+        (p_credit, c.seq, p_id, p_kind, false, p_debit, c.debits_posted, c.credits_posted, c.debits_pending,
+         c.credits_pending, p_now);
+    RETURN QUERY SELECT 1, false, p_units, p_now, exp_at, p_kind, p_debit, p_credit, p_currency;
+END $$;
+
 -- wallet_post applies a batch in one statement: locks the accounts it
 -- touches in id order, then checks and applies each transfer in order. If
 -- one fails it raises SQLSTATE WL001 with a JSON detail (index, error, the

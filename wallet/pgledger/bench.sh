@@ -16,6 +16,7 @@ PGBENCH_SECONDS=${PGBENCH_SECONDS:-10}
 SCALE=${SCALE:-10} # >= clients, so pgbench's branches are not one hot row
 SCRATCH=${SCRATCH:-thanhtoan_pgbench}
 
+export PGOPTIONS=${PGOPTIONS:---client-min-messages=warning}
 scratch_url=$(printf '%s' "$THANHTOAN_TEST_POSTGRES" | sed -E "s#/[^/?]+(\?|$)#/$SCRATCH\1#")
 psql -X -q "$THANHTOAN_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS $SCRATCH" -c "CREATE DATABASE $SCRATCH"
 trap 'psql -X -q "$THANHTOAN_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS $SCRATCH" >/dev/null 2>&1 || true' EXIT

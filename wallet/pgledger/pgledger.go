@@ -213,12 +213,12 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 			return nil, ctx.Err()
 		}
 	}
-	now := l.clock()
 	var out []wallet.Result
 	var terr error
 	fast := true
 	err := l.retry(ctx, func() error {
 		out, terr = out[:0], nil
+		now := l.clock() // each attempt reads the clock: a retry must not commit a hold that expired meanwhile
 		var rows pgx.Rows
 		if one := transfers[0]; fast && n == 1 && (one.Kind == wallet.KindPost || (one.Kind == wallet.KindHold && !one.UpTo)) {
 			rows, _ = l.pool.Query(ctx, `SELECT * FROM wallet_post_one($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,

@@ -26,14 +26,13 @@ import (
 
 const benchWallets = 1024
 
-var benchGoroutine atomic.Uint64
-
 func benchID(prefix []byte, n uint64) string {
 	return string(strconv.AppendUint(prefix, n, 36))
 }
 
-func benchPrefix() []byte {
-	return strconv.AppendUint([]byte("b"), benchGoroutine.Add(1), 36)
+// benchPrefix gives each goroutine of a benchmark its own ID prefix.
+func benchPrefix(g *atomic.Uint64) []byte {
+	return strconv.AppendUint([]byte("b"), g.Add(1), 36)
 }
 
 func newBenchLedger(b *testing.B) (*wallet.MemoryLedger, []string) {
@@ -69,8 +68,9 @@ func BenchmarkMemoryPost(b *testing.B) {
 	amount := decimal.NewFromInt(1)
 	b.ReportAllocs()
 	b.ResetTimer()
+	var g atomic.Uint64
 	b.RunParallel(func(pb *testing.PB) {
-		prefix := benchPrefix()
+		prefix := benchPrefix(&g)
 		x := uint64(len(prefix)) * 0x9e3779b97f4a7c15
 		var n uint64
 		for pb.Next() {
@@ -99,8 +99,9 @@ func BenchmarkMemoryPostHot(b *testing.B) {
 	amount := decimal.NewFromInt(1)
 	b.ReportAllocs()
 	b.ResetTimer()
+	var g atomic.Uint64
 	b.RunParallel(func(pb *testing.PB) {
-		prefix := benchPrefix()
+		prefix := benchPrefix(&g)
 		var n uint64
 		for pb.Next() {
 			n++
@@ -182,8 +183,9 @@ func BenchmarkMemoryPostFloor(b *testing.B) {
 	f := newFloor()
 	b.ReportAllocs()
 	b.ResetTimer()
+	var g atomic.Uint64
 	b.RunParallel(func(pb *testing.PB) {
-		prefix := benchPrefix()
+		prefix := benchPrefix(&g)
 		x := uint64(len(prefix)) * 0x9e3779b97f4a7c15
 		var n uint64
 		for pb.Next() {
@@ -208,8 +210,9 @@ func BenchmarkMemoryPostHotFloor(b *testing.B) {
 	f := newFloor()
 	b.ReportAllocs()
 	b.ResetTimer()
+	var g atomic.Uint64
 	b.RunParallel(func(pb *testing.PB) {
-		prefix := benchPrefix()
+		prefix := benchPrefix(&g)
 		var n uint64
 		for pb.Next() {
 			n++

@@ -32,9 +32,6 @@ func (c Currency) Scale() (int32, error) {
 	return 0, fmt.Errorf("%w %q", ErrUnknownCurrency, string(c))
 }
 
-var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
-
 // ToMinor converts a positive amount to integer minor units of c (dong for
 // VND, cents for USD). It never rounds: an amount that is zero, negative, not
 // exact at c's scale, or too large for an int64 is refused with an
@@ -51,6 +48,8 @@ func (c Currency) ToMinor(amount decimal.Decimal) (int64, error) {
 	case -1:
 		return 0, &AmountError{Amount: amount, Currency: c, Err: ErrNegativeAmount}
 	}
+	pow10 := [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+		1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
 	shift := int64(amount.Exponent()) + int64(scale) // units = coef * 10^shift
 	if amount.NumDigits() <= 18 {                    // fast path: the coefficient fits an int64
 		coef := amount.CoefficientInt64()

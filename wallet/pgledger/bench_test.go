@@ -22,8 +22,6 @@ const (
 	benchBatch   = 100
 )
 
-var benchSeq atomic.Uint64
-
 func benchSetup(b *testing.B) (*pgledger.Ledger, []string) { return benchSetupT(b) }
 
 func benchSetupT(b testing.TB) (*pgledger.Ledger, []string) {
@@ -57,9 +55,10 @@ func benchSetupT(b testing.TB) (*pgledger.Ledger, []string) {
 func runPosters(b *testing.B, post func(x, n uint64) error) {
 	b.ReportAllocs()
 	b.SetParallelism((benchPosters + 1) / max(1, benchProcs()))
+	var seq atomic.Uint64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		g := benchSeq.Add(1)
+		g := seq.Add(1)
 		x := g * 0x9e3779b97f4a7c15
 		var n uint64
 		for pb.Next() {

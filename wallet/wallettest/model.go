@@ -66,12 +66,11 @@ type outcome struct {
 	replayed bool // the failure is a recorded one
 }
 
-var sentinels = []error{wallet.ErrIdempotencyConflict, wallet.ErrInsufficientFunds, wallet.ErrHoldExpired,
-	wallet.ErrHoldResolved, wallet.ErrHoldNotFound, wallet.ErrAccountNotFound, wallet.ErrCurrencyMismatch,
-	wallet.ErrExceedsHold, wallet.ErrZeroAmount, wallet.ErrNegativeAmount, wallet.ErrInexactAmount,
-	wallet.ErrAmountOverflow, wallet.ErrInvalidTransfer, wallet.ErrUnknownCurrency}
-
 func sentinelOf(err error) error {
+	sentinels := []error{wallet.ErrIdempotencyConflict, wallet.ErrInsufficientFunds, wallet.ErrHoldExpired,
+		wallet.ErrHoldResolved, wallet.ErrHoldNotFound, wallet.ErrAccountNotFound, wallet.ErrCurrencyMismatch,
+		wallet.ErrExceedsHold, wallet.ErrZeroAmount, wallet.ErrNegativeAmount, wallet.ErrInexactAmount,
+		wallet.ErrAmountOverflow, wallet.ErrInvalidTransfer, wallet.ErrUnknownCurrency}
 	for _, s := range sentinels {
 		if errors.Is(err, s) {
 			return s

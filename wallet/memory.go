@@ -47,9 +47,21 @@ type MemoryLedger struct {
 const memShards = 256
 
 type memShard struct {
-	mu sync.Mutex
-	m  map[string]*memRecord
-	_  [48]byte // keep shards on separate cache lines
+	mu   sync.Mutex
+	m    map[string]*memRecord
+	slab []memRecord // records are allocated 64 at a time
+	_    [24]byte    // keep shards on separate cache lines
+}
+
+// newRecord returns a new record for id. The caller holds sh.mu.
+func (sh *memShard) newRecord(id string) *memRecord {
+	if len(sh.slab) == cap(sh.slab) {
+		sh.slab = make([]memRecord, 0, 64)
+	}
+	sh.slab = sh.slab[:len(sh.slab)+1]
+	r := &sh.slab[len(sh.slab)-1]
+	r.id = id
+	return r
 }
 
 type memAccount struct {
@@ -383,7 +395,7 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		sh.mu.Lock()
 		r := sh.m[op.t.ID]
 		if r == nil {
-			op.rec = &memRecord{id: op.t.ID}
+			op.rec = sh.newRecord(op.t.ID)
 			sh.m[op.t.ID] = op.rec
 		}
 		sh.mu.Unlock()

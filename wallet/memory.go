@@ -502,13 +502,11 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		l.release(all, -1, nil)
 		return nil, nil, bErr
 	}
-	// E: apply.
+	// E: apply under the locks; results are built after.
 	at := now.UnixMicro()
-	res = make([]Result, len(ops))
 	for i := range ops {
 		op := &ops[i]
 		if op.existing != nil {
-			res[i] = op.existing.result(true)
 			continue
 		}
 		r := op.rec
@@ -524,14 +522,30 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 			r.status.Store(uint32(StatusPending))
 			if op.key.timeout > 0 {
 				r.expires = at + op.key.timeout.Microseconds()
-				l.expMu.Lock()
-				heap.Push(&l.expiring, r)
-				l.expMu.Unlock()
 			}
 		case KindCommit:
 			op.hold.status.Store(uint32(StatusCommitted))
 		case KindVoid:
 			op.hold.status.Store(uint32(StatusVoided))
+		}
+	}
+	unlock()
+	res = make([]Result, len(ops))
+	for i := range ops {
+		op := &ops[i]
+		if op.existing != nil {
+			res[i] = op.existing.result(true)
+			continue
+		}
+		r := op.rec
+		st := StatusNone
+		if op.key.kind == KindHold {
+			st = StatusPending
+			if r.expires != 0 {
+				l.expMu.Lock()
+				heap.Push(&l.expiring, r)
+				l.expMu.Unlock()
+			}
 		}
 		r.state.Store(recDone)
 		t := op.t
@@ -539,9 +553,8 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		if t.Amount.Sign() == 0 || op.amount != op.units {
 			t.Amount = op.key.cur.FromMinor(op.amount)
 		}
-		res[i] = Result{Transfer: t, Time: now, ExpiresAt: micros(r.expires), Status: Status(r.status.Load())}
+		res[i] = Result{Transfer: t, Time: now, ExpiresAt: micros(r.expires), Status: st}
 	}
-	unlock()
 	return res, nil, nil
 }
 

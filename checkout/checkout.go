@@ -246,10 +246,21 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		if _, dup := c.gateways[name]; dup {
 			return nil, fmt.Errorf("%w: two gateways named %q", ErrInvalidConfig, name)
 		}
+		if b, ok := g.(binder); ok {
+			if err := b.bind(c.intentOf); err != nil {
+				return nil, err
+			}
+		}
 		c.gateways[name] = g
 		c.gwNames = append(c.gwNames, name)
 	}
 	return c, nil
+}
+
+// binder is implemented by adapters that need the payments as sent to
+// verify results (Ví Việt): New gives them the Client's lookup.
+type binder interface {
+	bind(lookup func(ctx context.Context, reference string) (Intent, error)) error
 }
 
 func parseHTTPURL(raw string) (*url.URL, error) {
@@ -613,7 +624,7 @@ func (c *Client) startAttempt(ctx context.Context, o Order, m Method, gw Gateway
 	if payer != "" {
 		email = payer
 	}
-	st, err := gw.Start(ctx, Intent{OrderID: o.ID, Reference: a.Reference, Customer: o.Customer, Amount: a.Amount,
+	st, err := gw.Start(ctx, Intent{OrderID: o.ID, Reference: a.Reference, Customer: o.Customer, Payer: payerOf(o, &a), Amount: a.Amount,
 		Currency: o.Currency, Description: "Order " + o.ID, ReturnURL: c.baseURL + "/return/" + gw.Name(),
 		Email: email, Language: o.Language})
 	if err != nil {
@@ -646,6 +657,38 @@ func (c *Client) startAttempt(ctx context.Context, o Order, m Method, gw Gateway
 		return c.finish(ctx, o, gw, r, srcStart)
 	}
 	return Next{}, &GatewayError{Gateway: gw.Name(), Op: "start", Err: fmt.Errorf("unknown start kind %d", st.Kind)}
+}
+
+// payerOf is who pays attempt a: the payer's email on behalf, else the customer.
+func payerOf(o Order, a *Attempt) string {
+	if a.Payer != "" {
+		return a.Payer
+	}
+	return o.Customer
+}
+
+// intentOf rebuilds the Intent of a payment from the store, for gateways
+// that check results against the payment as sent.
+func (c *Client) intentOf(ctx context.Context, reference string) (Intent, error) {
+	id, ok := orderOfReference(reference)
+	if !ok {
+		return Intent{}, fmt.Errorf("%w: reference %q is not one of ours", ErrInvalidCallback, reference)
+	}
+	o, err := c.store.GetOrder(ctx, id)
+	if err != nil {
+		return Intent{}, err
+	}
+	a, ok := o.attempt(reference)
+	if !ok {
+		return Intent{}, fmt.Errorf("%w: order %s has no payment %s", ErrInvalidCallback, id, reference)
+	}
+	email := o.Email
+	if a.Payer != "" {
+		email = a.Payer
+	}
+	return Intent{OrderID: o.ID, Reference: a.Reference, Customer: o.Customer, Payer: payerOf(o, a), Amount: a.Amount,
+		Currency: o.Currency, Description: "Order " + o.ID, ReturnURL: c.baseURL + "/return/" + a.Gateway, Email: email,
+		Language: o.Language}, nil
 }
 
 // finish applies an immediate result (start or OTP) and says what next.
@@ -688,7 +731,7 @@ func (c *Client) SubmitOTP(ctx context.Context, orderID, otp string) (Next, erro
 		if !ok {
 			return Next{}, fmt.Errorf("%w: %q", ErrUnknownGateway, a.Gateway)
 		}
-		r, err := gw.SubmitOTP(ctx, a.Reference, otp)
+		r, err := gw.SubmitOTP(ctx, OTPRequest{Reference: a.Reference, GatewayTxnID: a.GatewayTxnID, Payer: payerOf(o, &a), OTP: otp})
 		if err != nil {
 			if errors.Is(err, ErrPaymentFailed) {
 				return c.finish(ctx, o, gw, GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: err.Error()}, srcOTP)
@@ -728,30 +771,57 @@ type keyedMutex struct {
 }
 
 type keyedEntry struct {
-	mu   sync.Mutex
+	ch   chan struct{} // holds a token while locked
 	refs int
 }
 
-func (k *keyedMutex) lock(key string) (unlock func()) {
+func (k *keyedMutex) entry(key string) *keyedEntry {
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	if k.m == nil {
 		k.m = map[string]*keyedEntry{}
 	}
 	e := k.m[key]
 	if e == nil {
-		e = &keyedEntry{}
+		e = &keyedEntry{ch: make(chan struct{}, 1)}
 		k.m[key] = e
 	}
 	e.refs++
-	k.mu.Unlock()
-	e.mu.Lock()
-	return func() {
-		e.mu.Unlock()
-		k.mu.Lock()
-		e.refs--
-		if e.refs == 0 {
-			delete(k.m, key)
-		}
-		k.mu.Unlock()
+	return e
+}
+
+func (k *keyedMutex) release(key string, e *keyedEntry) {
+	k.mu.Lock()
+	e.refs--
+	if e.refs == 0 {
+		delete(k.m, key)
 	}
+	k.mu.Unlock()
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	e := k.entry(key)
+	e.ch <- struct{}{}
+	return func() {
+		<-e.ch
+		k.release(key, e)
+	}
+}
+
+// lockWait is lock that gives up after wait or when ctx ends.
+func (k *keyedMutex) lockWait(ctx context.Context, key string, wait time.Duration) (unlock func(), ok bool) {
+	e := k.entry(key)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case e.ch <- struct{}{}:
+		return func() {
+			<-e.ch
+			k.release(key, e)
+		}, true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	k.release(key, e)
+	return nil, false
 }

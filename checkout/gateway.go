@@ -20,7 +20,7 @@ type Gateway interface {
 	Start(ctx context.Context, in Intent) (Start, error)
 	// SubmitOTP confirms a payment that asked for an OTP. Redirect gateways
 	// return ErrNotSupported.
-	SubmitOTP(ctx context.Context, reference, otp string) (GatewayResult, error)
+	SubmitOTP(ctx context.Context, r OTPRequest) (GatewayResult, error)
 	// ParseCallback verifies and reads a notification or browser return.
 	// A request that fails verification is an error matching
 	// ErrInvalidCallback (or ErrWrongMerchant) and no result.
@@ -47,6 +47,9 @@ type Intent struct {
 	OrderID   string
 	Reference string // unique per attempt, at most 30 characters of [A-Za-z0-9_.-]
 	Customer  string // whose order it is (the requester)
+	// Payer is who pays: the customer's ID, or the payer's email for
+	// payment on behalf (gateways that charge a linked account look it up).
+	Payer string
 	Amount    decimal.Decimal
 	Currency  string
 	// Description, e.g. "Order o123".
@@ -56,6 +59,14 @@ type Intent struct {
 	// Email is the payer's email (the requester's, or the payer's on behalf).
 	Email    string
 	Language Language
+}
+
+// OTPRequest is the payer's OTP for a payment that asked for one.
+type OTPRequest struct {
+	Reference    string
+	GatewayTxnID string // from Start
+	Payer        string // as in the Intent
+	OTP          string
 }
 
 // StartKind says what a Start asks the caller to do.

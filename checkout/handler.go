@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Handler returns the routes a host mounts at Config.BaseURL's path (with
@@ -108,7 +109,13 @@ func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Req
 		}
 		return o, res, http.StatusOK, nil
 	}
-	unlock := c.locks.lock(orderID)
+	// A callback may arrive while the order's payment call is under way
+	// (even from inside it, when a gateway notifies before it answers):
+	// wait a little, then ask the gateway to send it again.
+	unlock, locked := c.locks.lockWait(ctx, orderID, callbackLockWait)
+	if !locked {
+		return Order{}, res, http.StatusServiceUnavailable, fmt.Errorf("checkout: order %s is busy; send the callback again", orderID)
+	}
 	defer unlock()
 	o, err := c.store.GetOrder(ctx, orderID)
 	if err != nil {
@@ -131,6 +138,9 @@ func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Req
 	}
 	return o2, res, http.StatusOK, nil
 }
+
+// callbackLockWait is how long a callback waits for its order's lock.
+const callbackLockWait = 2 * time.Second
 
 // callbackKey identifies a callback for deduplication: the same gateway,
 // payment, outcome, transaction and amount. Only final outcomes are

@@ -64,7 +64,7 @@ func (g *vtcGateway) Start(_ context.Context, in Intent) (Start, error) {
 	return Start{Kind: StartRedirect, URL: u}, nil
 }
 
-func (g *vtcGateway) SubmitOTP(context.Context, string, string) (GatewayResult, error) {
+func (g *vtcGateway) SubmitOTP(context.Context, OTPRequest) (GatewayResult, error) {
 	return GatewayResult{}, g.err("otp", ErrNotSupported)
 }
 

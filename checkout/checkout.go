@@ -549,11 +549,18 @@ func (c *Client) payCredit(ctx context.Context, o Order) (Next, error) {
 		}
 		return Next{}, fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
 	}
-	o, err = c.markPaid(ctx, o, o.Amount, "")
-	if err != nil {
-		return Next{}, err
-	}
+	// The ledger transfer is the durable record of the payment (Sweep finds
+	// it by the intent saved above), so the order is saved once, completed,
+	// unless provisioning stops it first.
+	now := c.opts.now()
+	o.State, o.CreditHeld, o.PaidAt, o.UpdatedAt = StatePaid, o.Amount, now, now
+	saved := o.Version
 	o, err = c.drive(ctx, o)
+	if err != nil && o.State == StatePaid && o.Version == saved {
+		if o2, err2 := c.store.UpdateOrder(ctx, o); err2 == nil {
+			o = o2
+		}
+	}
 	return Next{Kind: NextDone, Order: o}, err
 }
 

@@ -49,9 +49,9 @@ type Intent struct {
 	Customer  string // whose order it is (the requester)
 	// Payer is who pays: the customer's ID, or the payer's email for
 	// payment on behalf (gateways that charge a linked account look it up).
-	Payer string
-	Amount    decimal.Decimal
-	Currency  string
+	Payer    string
+	Amount   decimal.Decimal
+	Currency string
 	// Description, e.g. "Order o123".
 	Description string
 	// ReturnURL is where the gateway sends the payer's browser back.

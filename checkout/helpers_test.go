@@ -132,6 +132,7 @@ type env struct {
 	clock  *clock
 	h      http.Handler
 	seeds  int
+	last   string // the last order created
 }
 
 type envConfig struct {
@@ -194,6 +195,7 @@ func (e *env) order(customer string, amount int64) checkout.Order {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	e.last = o.ID
 	return o
 }
 

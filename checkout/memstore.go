@@ -51,6 +51,9 @@ func NewMemoryStore() *MemoryStore {
 }
 
 func (s *MemoryStore) index(id string, st State) {
+	if st.Final() {
+		return // ListOrders serves Sweep, which needs no final orders
+	}
 	m := s.byState[st]
 	if m == nil {
 		m = map[string]struct{}{}
@@ -110,7 +113,9 @@ func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 	c := o.Clone()
 	c.Version++
 	if cur.State != c.State {
-		delete(s.byState[cur.State], c.ID)
+		if m := s.byState[cur.State]; m != nil {
+			delete(m, c.ID)
+		}
 		s.index(c.ID, c.State)
 	}
 	s.orders[c.ID] = &c

@@ -27,6 +27,8 @@ type Store interface {
 	UpdateOrder(ctx context.Context, o Order) (Order, error)
 	// ListOrders returns up to q.Limit orders in state q.State with IDs
 	// greater than q.After, in ascending ID order (Sweep pages through them).
+	// Only states that are not final need be listed: a Store may return
+	// nothing for completed, cancelled and review.
 	ListOrders(ctx context.Context, q OrderQuery) ([]Order, error)
 
 	// AddPayment inserts a Payment History line unless one with its ID exists

@@ -1,0 +1,78 @@
+// Package checkout is the online-payment process of a prepaid cloud
+// billing service: it composes the credit wallet (package wallet) and the
+// payment gateways (vtcpay, vinidpay, vivietpay) into four ways to pay an
+// order, and does what follows a payment.
+//
+// # Methods
+//
+//   - Credit: the whole order from the customer's credit wallet, or an
+//     *InsufficientCreditError with the shortfall.
+//   - Top up and pay: all available credit is held (up to the price, ledger
+//     ID "<order>/hold") and the rest charged through a gateway; on success
+//     the wallet is topped up by the gateway part, the hold captured and the
+//     gateway part paid, in one atomic ledger batch ("<order>/topup",
+//     "<order>/capture", "<order>/pay"); on failure the hold is released.
+//   - Gateway: the whole price through a gateway; the wallet is untouched
+//     (the money is recorded on system accounts, "<order>/gateway").
+//   - Payment on behalf: Client.Share mails a payer a link (256 random bits,
+//     only its SHA-256 stored, valid 72 hours by default); the payer opens it
+//     (Client.OpenShare, read-only) and pays (Client.PayShared) through a
+//     gateway; resources and invoice go to the requester.
+//
+// Every payment call returns a Next: done, redirect the browser, or ask for
+// an OTP (Client.SubmitOTP).
+//
+// # After payment
+//
+// The host's Provisioner is called with the idempotency key
+// "<order>/provision". Success: an Invoice in Billing History, a Payment in
+// Payment History for gateway money, and the NotifyOrderCompleted email.
+// Failure: a refund to the credit wallet ("<order>/refund", a refund line in
+// Credit History; WithRefundPolicy(RefundThroughGateway) refunds the gateway
+// part through gateways that can) and NotifyRefunded. Emails go through an
+// outbox in the Store and are sent at least once (Notification.ID lets a
+// Notifier drop duplicates).
+//
+// # State machine and recovery
+//
+// An Order is persisted at each step and its State only moves forward
+// (State.Rank): created, shared, awaiting payment, paid, then completed,
+// cancelled or review. Every step is idempotent with IDs derived from the
+// order ID, runs under a per-order lock in the process, and writes with the
+// Store's compare-and-swap, so a crash between any two steps is repaired by
+// running the step again: Client.Sweep re-drives paid orders, settles
+// credit steps cut short, queries gateways about payments whose outcome is
+// unknown, cancels orders whose share link or payment expired (releasing
+// holds), and resends notifications.
+//
+// # Callbacks
+//
+// Client.Handler serves /notify/{gateway}, /return/{gateway} and the share
+// pages. A callback is verified by the gateway package first (a forged one
+// answers 400 and is not recorded), then checked against the payment it
+// names: currency and amount against what the order expects from that
+// gateway (for top up and pay, the price minus the credit held). A verified
+// result with another amount puts the order in review and provisions
+// nothing. Duplicates, replays and late arrivals change nothing twice; a
+// failure after a success changes nothing; a success that cannot pay the
+// order (it was cancelled, or another payer paid first) is refunded through
+// the gateway or credited to the requester's wallet, and the order flagged.
+// Unknown outcomes (VTC Pay's 0, 7, -21, -99; VinID's unsigned amount) are
+// settled by querying the gateway.
+//
+// # What the issue left open, decided here
+//
+//   - A Provisioner error is a provisioning failure (refund) unless it wraps
+//     ErrTryAgain: then the order stays paid and Sweep tries again.
+//   - A refund through a gateway is sent once: if its outcome is unknown
+//     after a crash, the order is flagged for a person instead of sending it
+//     again.
+//   - A gateway payment the gateway never saw is cancelled by Sweep after
+//     WithPaymentTimeout (24 hours by default); ledger holds have no expiry
+//     of their own.
+//   - Gateway references are "<order>-<n>" (n counts attempts), so order IDs
+//     are at most 24 characters of [A-Za-z0-9_.].
+//
+// Stores: NewMemoryStore (default) and checkout/pgstore; both pass
+// checkouttest.TestStore.
+package checkout

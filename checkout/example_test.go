@@ -1,0 +1,83 @@
+package checkout_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/thanhtoan/thanhtoan/checkout"
+	"github.com/thanhtoan/thanhtoan/vtcpay"
+	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
+	"github.com/thanhtoan/thanhtoan/wallet"
+)
+
+// A credit payment, then a gateway payment through VTC Pay's fake.
+func Example() {
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
+	fake := vtcpaytest.NewServer(vtcpaytest.Config{}, vtcpaytest.WithoutNotify())
+	defer fake.Close()
+	fc := fake.Config()
+	vc, err := vtcpay.New(vtcpay.Config{WebsiteID: fc.WebsiteID, SecretKey: fc.SecretKey, ReceiverAccount: fc.ReceiverAccount,
+		KeySign: fc.KeySign}, vtcpay.WithBaseURL(fake.URL()), vtcpay.WithHTTPClient(fake.Client()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	vtc, _ := checkout.VTCPay(vc, checkout.VTCPayOptions{})
+	provision := checkout.ProvisionerFunc(func(_ context.Context, r checkout.ProvisionRequest) error {
+		fmt.Println("provision", r.IdempotencyKey)
+		return nil
+	})
+	c, err := checkout.New(checkout.Config{Gateways: []checkout.Gateway{vtc}, Provisioner: provision,
+		BaseURL: "https://shop.example/pay"}, checkout.WithClock(now))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	handler := http.StripPrefix("/pay", c.Handler())
+
+	// The customer has 200000 VND of credit.
+	_, _ = c.Credit("VND").TopUp(ctx, wallet.TopUpRequest{ID: "bank-1", Customer: "an", Amount: decimal.NewFromInt(200000)})
+	item := checkout.LineItem{Description: "Cloud server", Quantity: 1, Amount: decimal.NewFromInt(150000),
+		Config: []checkout.Attribute{{Name: "vCPU", Value: "2"}, {Name: "RAM", Value: "4 GB"}}}
+
+	o, _ := c.CreateOrder(ctx, checkout.OrderRequest{ID: "o1", Customer: "an", Email: "an@example.com", Items: []checkout.LineItem{item}})
+	next, err := c.Pay(ctx, o.ID, checkout.PayRequest{Method: checkout.MethodCredit})
+	fmt.Println("credit:", next.Kind, next.Order.State, err)
+
+	o, _ = c.CreateOrder(ctx, checkout.OrderRequest{ID: "o2", Customer: "an", Email: "an@example.com", Items: []checkout.LineItem{item}})
+	next, _ = c.Pay(ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"})
+	fmt.Println("gateway:", next.Kind)
+	// The payer pays on VTC Pay's page; VTC Pay notifies the shop.
+	_, _ = fake.Pay(ctx, next.URL, vtcpaytest.StatusSuccess)
+	_, _ = fake.Deliver(ctx, handler, "o2-1", vtcpaytest.Target("https://shop.example/pay/notify/vtcpay"))
+	o, _ = c.Order(ctx, "o2")
+	fmt.Println("gateway:", o.State)
+
+	credit, _ := c.CreditHistory(ctx, "an", wallet.HistoryQuery{})
+	for _, l := range credit.Entries {
+		fmt.Println("credit history:", l.Kind, l.Amount, "balance", l.Balance)
+	}
+	payments, _ := c.PaymentHistory(ctx, "an", checkout.PageQuery{})
+	for _, p := range payments.Payments {
+		fmt.Println("payment history:", p.Gateway, p.Reference, p.Amount, p.Currency, p.Outcome)
+	}
+	bills, _ := c.BillingHistory(ctx, "an", checkout.PageQuery{})
+	for _, b := range bills.Invoices {
+		fmt.Println("billing history:", b.ID, b.Method, b.Amount, b.Currency)
+	}
+	// Output:
+	// provision o1/provision
+	// credit: done completed <nil>
+	// gateway: redirect
+	// provision o2/provision
+	// gateway: completed
+	// credit history: top-up 200000 balance 200000
+	// credit history: payment 150000 balance 50000
+	// payment history: vtcpay o2-1 150000 VND paid
+	// billing history: o1/invoice credit 150000 VND
+	// billing history: o2/invoice gateway 150000 VND
+}

@@ -149,4 +149,3 @@ func BenchmarkCheckoutTopUpAndPayFloor(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 }
-

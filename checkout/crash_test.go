@@ -183,8 +183,7 @@ func runCrashFlow(t *testing.T, e *env, tc crashCase, arm, disarm func()) {
 				ms = e.notif.byKind(checkout.NotifyShareLink)
 			}
 			if len(ms) == 0 {
-				err = errors.New("no share email")
-				continue
+				continue // the payer has no link yet: try again
 			}
 			next, err = e.c.PayShared(e.ctx, tokenOf(ms[len(ms)-1].ShareURL), "vtcpay")
 		default:

@@ -3,6 +3,7 @@ package wallet
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -422,7 +423,11 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 			r := op.rec
 			r.key, r.hold, r.debitAc, r.creditAc = op.key, op.hold, op.debit, op.credit
 		}
+		var ae *AmountError
 		switch {
+		case ferr != nil && op.existing == nil && errors.As(ferr, &ae) && !errors.Is(ferr, ErrExceedsHold):
+			// A malformed amount (inexact or too large in the hold's currency) is not recorded.
+			bFail, bErr = i, &TransferError{Index: i, ID: op.t.ID, Err: ferr}
 		case ferr != nil && op.existing == nil:
 			bFail, bErr, bRecord = i, ferr, true
 		case ferr != nil, op.existing != nil && (op.existing.key != op.key || op.existing.state.Load() == recFailed):

@@ -135,6 +135,9 @@ func (m *model) post(ts []wallet.Transfer) outcome {
 			k.debit, k.credit, k.cur = h.key.debit, h.key.credit, h.key.cur
 			if t.Kind == wallet.KindCommit && t.Amount.Sign() > 0 {
 				u, err := h.key.cur.ToMinor(t.Amount)
+				if err != nil && m.ids[t.ID] == nil {
+					return outcome{failAt: i, err: sentinelOf(err)} // malformed: not recorded
+				}
 				if err != nil {
 					return fail(sentinelOf(err))
 				}

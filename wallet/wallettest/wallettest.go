@@ -526,6 +526,9 @@ func testHolds(t *testing.T, f *fixture) {
 	f.postErr(wallet.ErrInvalidTransfer, wallet.Transfer{ID: "x3", Kind: wallet.KindCommit, HoldID: "h5", Debit: src})
 	f.postErr(wallet.ErrCurrencyMismatch, wallet.Transfer{ID: "x4", Kind: wallet.KindCommit, HoldID: "h5", Currency: wallet.USD})
 	f.postErr(wallet.ErrInexactAmount, wallet.Transfer{ID: "x5", Kind: wallet.KindCommit, HoldID: "h5", Amount: decimal.RequireFromString("0.5")})
+	if _, err := f.l.Lookup(f.ctx, "x5"); !errors.Is(err, wallet.ErrTransferNotFound) {
+		t.Fatalf("an inexact commit amount was recorded: Lookup = %v", err)
+	}
 	// Two resolutions of one hold in one batch: the second fails, the batch is undone.
 	te := f.postErr(wallet.ErrHoldResolved, commit("h5c1", "h5", 10), void("h5v", "h5"))
 	if te.Index != 1 {

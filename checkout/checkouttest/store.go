@@ -39,6 +39,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) checkout.Store) {
 		{"Callbacks", testCallbacks},
 		{"Shares", testShares},
 		{"Outbox", testOutbox},
+		{"ExactRoundTrip", testExactRoundTrip},
+		{"ByteOrder", testByteOrder},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,86 @@
+package checkouttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/thanhtoan/thanhtoan/checkout"
+)
+
+// testExactRoundTrip: amounts keep every digit and times keep their
+// nanoseconds (compared as instants), whatever the storage's native types.
+func testExactRoundTrip(t *testing.T, s checkout.Store, p string) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 23, 17, 4, 5, 123456789, time.FixedZone("ICT", 7*3600))
+	o := sampleOrder(p + "x")
+	o.Currency = "USD"
+	o.Amount = decimal.RequireFromString("1234567890123.45")
+	o.Items[0].Amount = o.Amount
+	o.CreatedAt, o.UpdatedAt = at, at
+	if _, err := s.CreateOrder(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetOrder(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Amount.Equal(o.Amount) || !got.Items[0].Amount.Equal(o.Amount) {
+		t.Errorf("amount %s came back as %s", o.Amount, got.Amount)
+	}
+	if !got.CreatedAt.Equal(at) || !got.UpdatedAt.Equal(at) {
+		t.Errorf("time %s came back as %s / %s", at, got.CreatedAt, got.UpdatedAt)
+	}
+	pay := checkout.Payment{ID: p + "x/payment", OrderID: o.ID, Customer: o.Customer, Gateway: "vtcpay", Amount: o.Amount, Currency: "USD", Time: at}
+	if _, err := s.AddPayment(ctx, pay); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.Payments(ctx, o.Customer, checkout.PageQuery{})
+	if err != nil || len(page.Payments) != 1 {
+		t.Fatalf("Payments = %+v, %v", page, err)
+	}
+	if l := page.Payments[0]; !l.Amount.Equal(pay.Amount) || !l.Time.Equal(at) {
+		t.Errorf("payment line %+v, want amount %s at %s", l, pay.Amount, at)
+	}
+}
+
+// testByteOrder: ListOrders pages in byte order of IDs (uppercase before
+// lowercase), whatever the storage's collation.
+func testByteOrder(t *testing.T, s checkout.Store, p string) {
+	ctx := context.Background()
+	for _, suffix := range []string{"a", "B", "_", "0"} {
+		o := sampleOrder(p + suffix)
+		o.State = checkout.StatePaid
+		created, err := s.CreateOrder(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created.State != checkout.StatePaid {
+			created.State = checkout.StatePaid
+			if _, err := s.UpdateOrder(ctx, created); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	page, err := s.ListOrders(ctx, checkout.OrderQuery{State: checkout.StatePaid, After: p, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range page {
+		if len(o.ID) == len(p)+1 && o.ID[:len(p)] == p {
+			got = append(got, o.ID[len(p):])
+		}
+	}
+	want := []string{"0", "B", "_", "a"}
+	if len(got) != len(want) {
+		t.Fatalf("ListOrders listed %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("ListOrders order %v, want byte order %v", got, want)
+		}
+	}
+}

@@ -715,7 +715,9 @@ func (c *Client) finish(ctx context.Context, o Order, gw Gateway, r GatewayResul
 	return Next{Kind: NextDone, Order: o}, nil
 }
 
-// SubmitOTP confirms the order's payment that waits for an OTP.
+// SubmitOTP confirms the order's payment that waits for an OTP: the
+// requester's own payment. A payer's payment on behalf is confirmed with
+// SubmitSharedOTP, which takes the payer's share token.
 func (c *Client) SubmitOTP(ctx context.Context, orderID, otp string) (Next, error) {
 	if otp == "" {
 		return Next{}, fmt.Errorf("%w: empty otp", ErrInvalidRequest)
@@ -726,12 +728,19 @@ func (c *Client) SubmitOTP(ctx context.Context, orderID, otp string) (Next, erro
 	if err != nil {
 		return Next{}, err
 	}
+	return c.submitOTP(ctx, o, otp, "")
+}
+
+// submitOTP submits otp for the latest attempt of o that waits for one and
+// was started through the share link share (hex hash; "" for the
+// requester's own attempts). The caller holds the order's lock.
+func (c *Client) submitOTP(ctx context.Context, o Order, otp, share string) (Next, error) {
 	if o.State != StateAwaitingPayment {
 		return Next{Kind: NextDone, Order: o}, fmt.Errorf("%w: order %s is %s, not awaiting an otp", ErrOrderClosed, o.ID, o.State)
 	}
 	for i := len(o.Attempts) - 1; i >= 0; i-- {
 		a := o.Attempts[i]
-		if !a.OTP || a.Outcome.final() {
+		if !a.OTP || a.Outcome.final() || a.Review || a.Share != share {
 			continue
 		}
 		gw, ok := c.gateways[a.Gateway]

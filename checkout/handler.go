@@ -17,7 +17,8 @@ import (
 //	/notify/{gateway}      the gateway's server notification (any method)
 //	GET /return/{gateway}  the payer's browser return
 //	GET /share/{token}     the payer's read-only view of a shared order
-//	POST /share/{token}    the payer confirms and pays (form field "gateway")
+//	POST /share/{token}    the payer confirms and pays (form field "gateway"),
+//	                       then, if the gateway asks, sends its OTP (field "otp")
 //
 // Every callback is verified by the gateway first; one that fails is
 // answered 400 and changes nothing. A verified callback is checked against
@@ -60,10 +61,29 @@ func (c *Client) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST /share/{token}", func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-		next, err := c.PayShared(r.Context(), r.PathValue("token"), r.PostFormValue("gateway"))
+		var next Next
+		var err error
+		if otp := r.PostFormValue("otp"); otp != "" {
+			next, err = c.SubmitSharedOTP(r.Context(), r.PathValue("token"), otp)
+		} else {
+			next, err = c.PayShared(r.Context(), r.PathValue("token"), r.PostFormValue("gateway"))
+		}
 		switch {
 		case err != nil && next.Order.ID == "":
 			http.Error(w, trimPrefix(err), http.StatusBadRequest)
+		case next.Kind == NextOTP:
+			// The gateway sent the payer an OTP (again, after a wrong one).
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Referrer-Policy", "no-referrer")
+			page := struct {
+				OrderID string
+				Error   string
+			}{OrderID: next.Order.ID}
+			if err != nil {
+				page.Error = "The code was not accepted; try again."
+			}
+			_ = otpTemplate.Execute(w, page)
 		case next.Kind == NextRedirect:
 			w.Header().Set("Referrer-Policy", "no-referrer")
 			http.Redirect(w, r, next.URL, http.StatusSeeOther)
@@ -188,5 +208,13 @@ var shareTemplate = template.Must(template.New("share").Parse(`<!doctype html>
 <table>{{range .Items}}<tr><td>{{.Description}}{{range .Config}}<br>{{.Name}}: {{.Value}}{{end}}</td><td>{{.Quantity}}</td><td>{{.Amount}}</td></tr>{{end}}</table>
 <p>Total: <b>{{.Amount}} {{.Currency}}</b></p>
 <form method="post">{{range .Gateways}}<button name="gateway" value="{{.}}">Pay with {{.}}</button> {{end}}</form>
+</body></html>
+`))
+
+var otpTemplate = template.Must(template.New("otp").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Order {{.OrderID}}</title></head>
+<body><h1>Order {{.OrderID}}</h1>{{if .Error}}<p id="error">{{.Error}}</p>{{end}}
+<form method="post"><label>The code your wallet sent you: <input name="otp" autocomplete="one-time-code" inputmode="numeric"></label>
+<button>Confirm</button></form>
 </body></html>
 `))

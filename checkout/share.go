@@ -146,3 +146,45 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (Next, er
 	}
 	return c.startAttempt(ctx, o, MethodOnBehalf, gw, l.Payer, hex.EncodeToString(l.Hash[:]))
 }
+
+// SubmitSharedOTP confirms the payer's payment on behalf that waits for an
+// OTP (VinID Pay at or above its threshold charges the payer's linked
+// wallet): the payer's step after PayShared answered NextOTP. token is the
+// payer's share link token: only the payment started through that link is
+// confirmed, never the requester's own or another payer's. The link's
+// expiry is checked when the payment starts, not here: the gateway bounds
+// the OTP's life. Errors: ErrShareNotFound, ErrShareUsed (the order was
+// paid), ErrOrderClosed, ErrInvalidRequest (no payment of this link waits
+// for an OTP); a wrong OTP answers NextOTP with the gateway's error.
+func (c *Client) SubmitSharedOTP(ctx context.Context, token, otp string) (Next, error) {
+	if otp == "" {
+		return Next{}, fmt.Errorf("%w: empty otp", ErrInvalidRequest)
+	}
+	if len(token) == 0 || len(token) > 128 {
+		return Next{}, ErrShareNotFound
+	}
+	hash := sha256.Sum256([]byte(token))
+	l, err := c.store.GetShare(ctx, hash)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Next{}, ErrShareNotFound
+		}
+		return Next{}, err
+	}
+	if !l.UsedAt.IsZero() {
+		return Next{}, ErrShareUsed
+	}
+	unlock := c.locks.lock(l.OrderID)
+	defer unlock()
+	o, err := c.store.GetOrder(ctx, l.OrderID)
+	if err != nil {
+		return Next{}, err
+	}
+	switch o.State {
+	case StatePaid, StateCompleted:
+		return Next{Kind: NextDone, Order: o}, ErrShareUsed
+	case StateCancelled, StateReview:
+		return Next{Kind: NextDone, Order: o}, fmt.Errorf("%w: order %s is %s", ErrOrderClosed, o.ID, o.State)
+	}
+	return c.submitOTP(ctx, o, otp, hex.EncodeToString(hash[:]))
+}

@@ -3,84 +3,34 @@ package pgstore_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
+
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/checkout/checkouttest"
 	"github.com/thanhtoan/thanhtoan/checkout/pgstore"
+	"github.com/thanhtoan/thanhtoan/internal/pgtest"
 )
 
-// testPool returns a pool whose connections use a fresh schema, dropped at
-// the end of the test, so tests run in parallel and re-run cleanly. It skips
-// the test when THANHTOAN_TEST_POSTGRES is unset, and fails it instead when
-// THANHTOAN_REQUIRE_POSTGRES=1.
+// testPool returns a pool on a fresh schema (see internal/pgtest).
 func testPool(tb testing.TB, maxConns int32) *pgxpool.Pool {
 	tb.Helper()
-	return testPoolWith(tb, maxConns, nil)
+	return pgtest.Pool(tb, "pgstore_test_", maxConns, nil)
 }
 
 // testPoolWith is testPool with more run-time parameters for its connections.
 func testPoolWith(tb testing.TB, maxConns int32, params map[string]string) *pgxpool.Pool {
 	tb.Helper()
-	url := os.Getenv("THANHTOAN_TEST_POSTGRES")
-	if url == "" {
-		if os.Getenv("THANHTOAN_REQUIRE_POSTGRES") == "1" {
-			tb.Fatal("THANHTOAN_REQUIRE_POSTGRES=1 but THANHTOAN_TEST_POSTGRES is unset: the PostgreSQL tests must not be skipped")
-		}
-		tb.Skip("PostgreSQL tests skipped: set THANHTOAN_TEST_POSTGRES=postgres://user:pass@127.0.0.1:5432/db?sslmode=disable " +
-			"(or run `source .ci/setup-postgres.sh` as root, which starts a local server and sets it)")
-	}
-	ctx := context.Background()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "pgstore_test_" + hex.EncodeToString(b[:])
-	admin, err := pgx.Connect(ctx, url)
-	if err != nil {
-		tb.Fatalf("connect to THANHTOAN_TEST_POSTGRES: %v", err)
-	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatal(err)
-	}
-	_ = admin.Close(ctx)
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	for k, v := range params {
-		cfg.ConnConfig.RuntimeParams[k] = v
-	}
-	cfg.MaxConns = maxConns
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		pool.Close()
-		admin, err := pgx.Connect(ctx, url)
-		if err != nil {
-			tb.Errorf("cleanup: %v", err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("cleanup: %v", err)
-		}
-	})
-	return pool
+	return pgtest.Pool(tb, "pgstore_test_", maxConns, params)
 }
 
 func newStore(tb testing.TB, maxConns int32, opts ...pgstore.Option) *pgstore.Store {

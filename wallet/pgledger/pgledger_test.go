@@ -2,68 +2,23 @@ package pgledger_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
+
+	"github.com/thanhtoan/thanhtoan/internal/pgtest"
 	"github.com/thanhtoan/thanhtoan/wallet"
 	"github.com/thanhtoan/thanhtoan/wallet/pgledger"
 	"github.com/thanhtoan/thanhtoan/wallet/wallettest"
 )
 
-// testPool returns a pool whose connections use a fresh schema, dropped at
-// the end of the test, so tests run in parallel and re-run cleanly.
+// testPool returns a pool on a fresh schema (see internal/pgtest).
 func testPool(tb testing.TB, maxConns int32) *pgxpool.Pool {
 	tb.Helper()
-	url := os.Getenv("THANHTOAN_TEST_POSTGRES")
-	if url == "" {
-		if os.Getenv("THANHTOAN_REQUIRE_POSTGRES") == "1" {
-			tb.Fatal("THANHTOAN_REQUIRE_POSTGRES=1 but THANHTOAN_TEST_POSTGRES is unset: the PostgreSQL tests must not be skipped")
-		}
-		tb.Skip("PostgreSQL tests skipped: set THANHTOAN_TEST_POSTGRES=postgres://user:pass@127.0.0.1:5432/db?sslmode=disable " +
-			"(or run `source .ci/setup-postgres.sh` as root, which starts a local server and sets it)")
-	}
-	ctx := context.Background()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "pgledger_test_" + hex.EncodeToString(b[:])
-	admin, err := pgx.Connect(ctx, url)
-	if err != nil {
-		tb.Fatalf("connect to THANHTOAN_TEST_POSTGRES: %v", err)
-	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatal(err)
-	}
-	_ = admin.Close(ctx)
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	cfg.MaxConns = maxConns
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		pool.Close()
-		admin, err := pgx.Connect(ctx, url)
-		if err != nil {
-			tb.Errorf("cleanup: %v", err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("cleanup: %v", err)
-		}
-	})
-	return pool
+	return pgtest.Pool(tb, "pgledger_test_", maxConns, nil)
 }
 
 func newLedger(tb testing.TB, maxConns int32, opts ...pgledger.Option) *pgledger.Ledger {

@@ -163,10 +163,15 @@ func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Req
 const callbackLockWait = 2 * time.Second
 
 // callbackKey identifies a callback for deduplication: the same gateway,
-// payment, outcome, transaction and amount. Only final outcomes are
-// remembered as such; a pending result may be followed by the same.
+// payment, outcome, transaction and amount. An amount no signature covers
+// (VinID's) is left out: anyone can change it, so it must not make a
+// replay look new.
 func callbackKey(gateway string, r GatewayResult) string {
-	return strings.Join([]string{gateway, r.Reference, r.Outcome.String(), r.GatewayTxnID, r.Code, r.Amount.String()}, "|")
+	amount := ""
+	if r.AmountConfirmed {
+		amount = r.Amount.String()
+	}
+	return strings.Join([]string{gateway, r.Reference, r.Outcome.String(), r.GatewayTxnID, r.Code, amount}, "|")
 }
 
 // orderOfReference returns the order ID of a payment reference "<order>-<n>".

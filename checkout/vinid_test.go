@@ -280,3 +280,203 @@ func TestVinIDOnBehalf(t *testing.T) {
 		}
 	}
 }
+
+// fanOut hands the same request to the handler n times at once and returns
+// the statuses.
+func fanOut(h http.Handler, n int, req func() *http.Request) []int {
+	statuses := make([]int, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := req()
+			<-start
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			statuses[i] = rec.Code
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return statuses
+}
+
+// checkFanOut wants every status 200, or 503 (the order was busy for longer
+// than a callback waits: the gateway sends it again), and at least one 200.
+func checkFanOut(t *testing.T, statuses []int) {
+	t.Helper()
+	ok := 0
+	for _, st := range statuses {
+		switch st {
+		case http.StatusOK:
+			ok++
+		case http.StatusServiceUnavailable:
+		default:
+			t.Errorf("a duplicate notification answered %d", st)
+		}
+	}
+	if ok == 0 {
+		t.Errorf("no delivery was accepted: %v", statuses)
+	}
+}
+
+// VinID Pay under the callback rules: duplicates at once, failure after
+// success, forged and tampered notifications, and the unsigned amount
+// settled by a query.
+func TestVinIDCallbackRules(t *testing.T) {
+	t.Parallel()
+	e := newVinIDEnv(t, 1_000_000, "vic")
+	pay := func(o checkout.Order) {
+		t.Helper()
+		// VinID pays and notifies, but its answer is lost: checkout does not
+		// know the outcome until the notification (or Sweep's query).
+		e.vfake.DropResponseNext(vinidpay.PathCreateTransaction)
+		if _, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vinidpay"}); err == nil {
+			t.Fatal("a lost answer was not an error")
+		}
+		e.wantState(o.ID, checkout.StateAwaitingPayment)
+	}
+
+	// The same success notification 20 times at once: provisioned once.
+	a := e.order("vic", 150000)
+	pay(a)
+	cb := e.lastCallback()
+	checkFanOut(t, fanOut(e.h, 20, func() *http.Request {
+		return httptest.NewRequest(http.MethodGet, baseURL+"/notify/vinidpay?"+cb.Encode(), nil)
+	}))
+	done := e.wantState(a.ID, checkout.StateCompleted)
+	if st := e.deliver(cb); st != http.StatusOK {
+		t.Errorf("the 21st delivery: %d", st)
+	}
+	if e.prov.provisioned() != 1 || e.prov.calls != 1 {
+		t.Errorf("provisioned %d in %d calls, want once", e.prov.provisioned(), e.prov.calls)
+	}
+	wantLines(t, "payment history", e.paymentLines("vic"), "vinidpay paid 150000 VND")
+	wantLines(t, "billing history", e.invoiceLines("vic"), a.ID+"/invoice gateway 150000 VND")
+	if n := len(e.notif.byKind(checkout.NotifyOrderCompleted)); n != 1 {
+		t.Errorf("%d completed emails", n)
+	}
+
+	// A failure after the success (genuine: signed with VinID's key)
+	// changes nothing.
+	fail, err := url.ParseQuery(e.vfake.PaymentCallbackQuery("FAIL", cb.Get("transaction_id"), cb.Get("order_id"), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := e.deliver(fail); st != http.StatusOK {
+		t.Errorf("failure after success: %d", st)
+	}
+	if got := e.get(a.ID); got.State != checkout.StateCompleted || got.Version != done.Version {
+		t.Errorf("failure after success: %s, version %d -> %d", got.State, done.Version, got.Version)
+	}
+
+	// Forged and tampered notifications are refused and not recorded: a
+	// waiting order (its payer at the OTP step) is untouched.
+	b := e.order("vic", 1_200_000)
+	if next, err := e.c.Pay(e.ctx, b.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vinidpay"}); err != nil || next.Kind != checkout.NextOTP {
+		t.Fatalf("pay b: %v %v", next.Kind, err)
+	}
+	waiting := e.get(b.ID)
+	recorded := e.rec.recorded()
+	bRef := lastRef(waiting)
+	forged := map[string]url.Values{}
+	v := cloneValues(cb)
+	v.Set("order_id", bRef) // a's success moved onto b
+	forged["order moved"] = v
+	v = cloneValues(fail)
+	v.Set("pay_status", "SUCCESS") // a failure turned into a success
+	forged["status flipped"] = v
+	v = cloneValues(cb)
+	v.Del("signature")
+	forged["unsigned"] = v
+	forged["signed by another key"], err = url.ParseQuery(otherVinID(t).PaymentCallbackQuery("SUCCESS", "T999", bRef, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, q := range forged {
+		if st := e.deliver(q); st != http.StatusBadRequest {
+			t.Errorf("%s: answered %d, want 400", name, st)
+		}
+	}
+	if got := e.get(b.ID); got.Version != waiting.Version || got.State != checkout.StateAwaitingPayment {
+		t.Errorf("a forged notification changed order b: %s version %d -> %d", got.State, waiting.Version, got.Version)
+	}
+	if n := e.rec.recorded(); n != recorded {
+		t.Errorf("forged notifications recorded: %d -> %d", recorded, n)
+	}
+	if e.prov.provisioned() != 1 {
+		t.Errorf("provisioned %d after forgeries", e.prov.provisioned())
+	}
+
+	// The notification's amount is not signed: a genuine notification with
+	// vnd_amount changed is settled by what a query says.
+	c := e.order("vic", 150000)
+	pay(c)
+	v = e.lastCallback()
+	if v.Get("order_id") != lastRef(e.get(c.ID)) || v.Get("vnd_amount") != "150000" {
+		t.Fatalf("captured notification %v", v)
+	}
+	v.Set("vnd_amount", "1")
+	if st := e.deliver(v); st != http.StatusOK {
+		t.Errorf("unsigned amount changed: %d", st)
+	}
+	e.wantState(c.ID, checkout.StateCompleted)
+	wantLines(t, "payment history", e.paymentLines("vic"), "vinidpay paid 150000 VND", "vinidpay paid 150000 VND")
+
+	// VinID charged another amount than the order's (the query says so):
+	// review, nothing provisioned, no invoice.
+	d := e.order("vic", 150000)
+	e.vfake.FailNext(vinidpay.PathCreateTransaction, http.StatusInternalServerError, vinidpaytest.CodeSystemError)
+	if _, err := e.c.Pay(e.ctx, d.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vinidpay"}); err == nil {
+		t.Fatal("a failed start was not an error")
+	}
+	dRef := lastRef(e.wantState(d.ID, checkout.StateAwaitingPayment))
+	if _, err := e.vc.CreateTransaction(e.ctx, vinidpay.CreateTransactionRequest{UserToken: e.toks["vic"], InvoiceNo: dRef,
+		Amount: vnd(100000), StoreCode: "STORE01", POSCode: "POS01"}); err != nil {
+		t.Fatal(err)
+	}
+	v = e.lastCallback()
+	if v.Get("order_id") != dRef {
+		t.Fatalf("captured notification %v", v)
+	}
+	v.Set("vnd_amount", "150000") // what the order expects, unsigned
+	if st := e.deliver(v); st != http.StatusOK {
+		t.Errorf("wrong amount: %d", st)
+	}
+	got := e.wantState(d.ID, checkout.StateReview)
+	if !got.Flagged || !strings.Contains(got.Reason, "100000") {
+		t.Errorf("review reason %q flagged %v", got.Reason, got.Flagged)
+	}
+	if e.prov.provisioned() != 2 {
+		t.Errorf("provisioned %d, want 2 (a and c)", e.prov.provisioned())
+	}
+	wantLines(t, "billing history", e.invoiceLines("vic"), a.ID+"/invoice gateway 150000 VND", c.ID+"/invoice gateway 150000 VND")
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vals := range v {
+		out[k] = append([]string(nil), vals...)
+	}
+	return out
+}
+
+// otherVinID is a second fake with its own keys: what it signs is forged
+// for the first.
+func otherVinID(t *testing.T) *vinidpaytest.Server {
+	t.Helper()
+	keys, err := vinidKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same merchant key, another VinID key: a forger's.
+	forger := &vinidpaytest.Keys{Merchant: keys.Merchant, VinID: keys.Merchant}
+	s, err := vinidpaytest.NewServer(vinidpaytest.Config{Keys: forger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}

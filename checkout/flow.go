@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/thanhtoan/thanhtoan/wallet"
 )
@@ -99,7 +100,7 @@ func (c *Client) applyResult(ctx context.Context, o Order, gw Gateway, r Gateway
 		if o.State.Rank() < StatePaid.Rank() && o.openAttempts() == 0 {
 			reason := "payment failed"
 			if r.Code != "" || r.Message != "" {
-				reason = fmt.Sprintf("payment failed: %s %s", r.Code, r.Message)
+				reason = "payment failed: " + strings.TrimSpace(r.Code+" "+r.Message)
 			}
 			return c.cancel(ctx, o, reason)
 		}

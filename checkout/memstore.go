@@ -50,16 +50,19 @@ func NewMemoryStore() *MemoryStore {
 	}
 }
 
-func (s *MemoryStore) index(id string, st State) {
-	if st.Final() {
-		return // ListOrders serves Sweep, which needs no final orders
+// index lists o under its state. ListOrders serves Sweep: a final order
+// is listed only while it has a payment to settle (Order.unsettled), as
+// the Store contract allows.
+func (s *MemoryStore) index(o *Order) {
+	if o.State.Final() && !o.unsettled() {
+		return
 	}
-	m := s.byState[st]
+	m := s.byState[o.State]
 	if m == nil {
 		m = map[string]struct{}{}
-		s.byState[st] = m
+		s.byState[o.State] = m
 	}
-	m[id] = struct{}{}
+	m[o.ID] = struct{}{}
 }
 
 // CreateOrder implements Store.
@@ -78,7 +81,7 @@ func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
 	c := o.Clone()
 	c.Version = 1
 	s.orders[o.ID] = &c
-	s.index(c.ID, c.State)
+	s.index(&c)
 	return c.Clone(), nil
 }
 
@@ -112,12 +115,10 @@ func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 	}
 	c := o.Clone()
 	c.Version++
-	if cur.State != c.State {
-		if m := s.byState[cur.State]; m != nil {
-			delete(m, c.ID)
-		}
-		s.index(c.ID, c.State)
+	if m := s.byState[cur.State]; m != nil {
+		delete(m, c.ID)
 	}
+	s.index(&c)
 	s.orders[c.ID] = &c
 	return c.Clone(), nil
 }

@@ -189,6 +189,23 @@ func (o *Order) openAttempts() int {
 	return n
 }
 
+// unsettled reports whether an attempt of o is still to be dealt with: its
+// outcome is not final (the gateway may yet take money), or it succeeded
+// without paying the order and its money was not yet refunded or credited.
+// Attempts in review wait for a person.
+func (o *Order) unsettled() bool {
+	for i := range o.Attempts {
+		a := &o.Attempts[i]
+		if a.Review {
+			continue
+		}
+		if !a.Outcome.final() || a.Outcome == OutcomeSucceeded && !a.Settled && a.Reference != o.PaidReference {
+			return true
+		}
+	}
+	return false
+}
+
 // Summary is what a notification shows of the order.
 func (o Order) Summary() OrderSummary {
 	return OrderSummary{ID: o.ID, Items: cloneItems(o.Items), Amount: o.Amount, Currency: o.Currency, Method: string(o.Method)}

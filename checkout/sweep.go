@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/thanhtoan/thanhtoan/wallet"
 )
@@ -23,9 +24,20 @@ type SweepReport struct {
 // Sweep re-drives orders that stopped between steps, settles gateway
 // payments whose outcome is unknown by querying the gateway, cancels orders
 // whose share link or payment expired (releasing their holds), releases
-// expired ledger holds, and sends the outbox's pending notifications. Run it
-// periodically (every minute, say); running it often or concurrently is
-// safe. It goes on after an order fails and returns every error joined.
+// expired ledger holds, and sends the outbox's pending notifications. It
+// also settles payments that arrived for orders already completed or
+// cancelled (a second payer, a late success) whose notification never came
+// or whose settling stopped: it queries them and refunds or credits their
+// money. Those orders are found through Store.ListOrders of the final
+// states, which the memory store and pgstore answer; a Store that lists no
+// final orders leaves them to the gateway's next notification.
+//
+// Sweep pages through the orders of each state and skips, on the listed
+// copy, those that cannot need work (created and never paid, shared with a
+// valid link, final with every payment settled); only the others are
+// locked and read again. Run it periodically (every minute, say); running
+// it often or concurrently is safe. It goes on after an order fails and
+// returns every error joined.
 func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
 	var errs []error
@@ -39,23 +51,28 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 	}
 	rep.HoldsExpired = n
 
-	for _, st := range []State{StateCreated, StateShared, StateAwaitingPayment, StatePaid} {
+	const pageSize = 100
+	for _, st := range []State{StateCreated, StateShared, StateAwaitingPayment, StatePaid, StateCompleted, StateCancelled, StateReview} {
 		after := ""
 		for {
 			if err := ctx.Err(); err != nil {
 				return rep, errors.Join(append(errs, err)...)
 			}
-			page, err := c.store.ListOrders(ctx, OrderQuery{State: st, After: after, Limit: 100})
+			page, err := c.store.ListOrders(ctx, OrderQuery{State: st, After: after, Limit: pageSize})
 			if err != nil {
 				fail(fmt.Errorf("checkout: sweep: list %s orders: %w", st, err))
 				break
 			}
-			for _, o := range page {
-				if err := c.sweepOrder(ctx, o.ID, &rep); err != nil {
-					fail(fmt.Errorf("checkout: sweep: order %s: %w", o.ID, err))
+			now := c.opts.now()
+			for i := range page {
+				if !c.mayNeedSweep(&page[i], now) {
+					continue
+				}
+				if err := c.sweepOrder(ctx, page[i].ID, &rep); err != nil {
+					fail(fmt.Errorf("checkout: sweep: order %s: %w", page[i].ID, err))
 				}
 			}
-			if len(page) < 100 {
+			if len(page) < pageSize {
 				break
 			}
 			after = page[len(page)-1].ID
@@ -84,6 +101,22 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 	return rep, errors.Join(errs...)
 }
 
+// mayNeedSweep tells from a listed copy of o whether sweepOrder may have
+// work on it. False only where no step can be pending: the order is read
+// again under its lock before anything is done.
+func (c *Client) mayNeedSweep(o *Order, now time.Time) bool {
+	switch o.State {
+	case StateCreated:
+		// Only a credit payment or a hold may have run before a crash.
+		return o.Method == MethodCredit && o.CreditTries > 0 || o.Method == MethodTopUpAndPay
+	case StateShared:
+		return o.unsettled() || !now.Before(o.ShareExpiresAt)
+	case StateAwaitingPayment, StatePaid:
+		return true
+	}
+	return o.unsettled()
+}
+
 func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) error {
 	unlock := c.locks.lock(id)
 	defer unlock()
@@ -102,52 +135,94 @@ func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) er
 			return err
 		}
 	case StateAwaitingPayment:
-		for _, a := range o.Attempts {
-			if a.Outcome.final() || a.Review {
-				continue
-			}
-			gw, ok := c.gateways[a.Gateway]
-			if !ok {
-				return fmt.Errorf("%w: %q", ErrUnknownGateway, a.Gateway)
-			}
-			rep.Queried++
-			r, err := gw.Query(ctx, a.Reference)
-			switch {
-			case errors.Is(err, ErrPaymentNotFound):
-				if now.Sub(a.StartedAt) < c.opts.paymentTimeout {
-					continue
-				}
-				r = GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: "payment expired"}
-			case err != nil:
-				return err
-			}
-			if r.Outcome == OutcomeUnknown || r.Outcome == OutcomePending {
-				if now.Sub(a.StartedAt) >= c.opts.paymentTimeout && r.Outcome == OutcomeUnknown && a.OTP {
-					r = GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: "otp expired"}
-				} else {
-					continue
-				}
-			}
-			r.Reference = a.Reference
-			if o, err = c.applyResult(ctx, o, gw, r, srcQuery); err != nil {
-				return err
-			}
-			rep.Settled++
-			if r.Outcome == OutcomeFailed && o.State == StateCancelled {
-				rep.Expired += boolInt(r.Message == "payment expired" || r.Message == "otp expired")
-			}
-		}
-		if o.State == StateAwaitingPayment && o.Method == MethodOnBehalf && o.openAttempts() == 0 && !now.Before(o.ShareExpiresAt) {
-			rep.Expired++
-			_, err := c.cancel(ctx, o, "share link expired")
+		if o, err = c.settleAttempts(ctx, o, rep, now); err != nil {
 			return err
 		}
+		if o.State != StateAwaitingPayment || o.openAttempts() > 0 {
+			return nil
+		}
+		if o.Method == MethodOnBehalf {
+			if !now.Before(o.ShareExpiresAt) {
+				rep.Expired++
+				_, err := c.cancel(ctx, o, "share link expired")
+				return err
+			}
+			return nil // the payer may try again through the link
+		}
+		// Every attempt failed but the order was not cancelled (a crash or
+		// an error releasing the hold): finish it.
+		rep.Settled++
+		_, err := c.cancel(ctx, o, "payment failed")
+		return err
 	case StatePaid:
 		rep.Redriven++
 		_, err := c.drive(ctx, o)
 		return err
+	case StateCompleted, StateCancelled, StateReview:
+		_, err := c.settleAttempts(ctx, o, rep, now)
+		return err
 	}
 	return nil
+}
+
+// settleAttempts queries the gateway about o's payments whose outcome is
+// unknown and applies what it says; on an order that is already paid,
+// completed or cancelled it also settles successes whose money was not yet
+// refunded or credited. The caller holds the order's lock.
+func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, now time.Time) (Order, error) {
+	for i := 0; i < len(o.Attempts); i++ {
+		a := o.Attempts[i]
+		if a.Review {
+			continue
+		}
+		gw, ok := c.gateways[a.Gateway]
+		if !ok {
+			return o, fmt.Errorf("%w: %q", ErrUnknownGateway, a.Gateway)
+		}
+		if a.Outcome == OutcomeSucceeded {
+			if a.Settled || a.Reference == o.PaidReference || o.State.Rank() < StatePaid.Rank() {
+				continue
+			}
+			// Known to have paid, but its money was not yet dealt with.
+			var err error
+			if o, err = c.settleExtra(ctx, o, gw, a.Reference); err != nil {
+				return o, err
+			}
+			rep.Settled++
+			continue
+		}
+		if a.Outcome.final() {
+			continue
+		}
+		rep.Queried++
+		r, err := gw.Query(ctx, a.Reference)
+		switch {
+		case errors.Is(err, ErrPaymentNotFound):
+			if now.Sub(a.StartedAt) < c.opts.paymentTimeout {
+				continue
+			}
+			r = GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: "payment expired"}
+		case err != nil:
+			return o, err
+		}
+		if r.Outcome == OutcomeUnknown || r.Outcome == OutcomePending {
+			if now.Sub(a.StartedAt) >= c.opts.paymentTimeout && r.Outcome == OutcomeUnknown && a.OTP {
+				r = GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: "otp expired"}
+			} else {
+				continue
+			}
+		}
+		r.Reference = a.Reference
+		wasOpen := o.State.Rank() < StatePaid.Rank()
+		if o, err = c.applyResult(ctx, o, gw, r, srcQuery); err != nil {
+			return o, err
+		}
+		rep.Settled++
+		if wasOpen && r.Outcome == OutcomeFailed && o.State == StateCancelled {
+			rep.Expired += boolInt(r.Message == "payment expired" || r.Message == "otp expired")
+		}
+	}
+	return o, nil
 }
 
 // recoverCreated settles an order left in created after a crash between

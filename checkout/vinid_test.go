@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/vinidpay"
@@ -55,8 +56,9 @@ type vinidEnv struct {
 	toks  map[string]string // payer -> linked wallet token
 
 	mu       sync.Mutex
-	captured []string // raw queries of delivered notifications
-	asked    []string // payers whose token checkout asked for
+	captured []string      // raw queries of delivered notifications
+	sig      chan struct{} // a notification was captured
+	asked    []string      // payers whose token checkout asked for
 }
 
 func newVinIDEnv(t *testing.T, threshold int64, payers ...string) *vinidEnv {
@@ -66,7 +68,8 @@ func newVinIDEnv(t *testing.T, threshold int64, payers ...string) *vinidEnv {
 		t.Fatal(err)
 	}
 	e := &vinidEnv{env: &env{t: t, ctx: context.Background(), clock: newClock(), notif: &notifier{},
-		prov: &provisioner{results: map[string]error{}}}, users: map[string]string{}, toks: map[string]string{}}
+		prov: &provisioner{results: map[string]error{}}}, users: map[string]string{}, toks: map[string]string{},
+		sig: make(chan struct{}, 1)}
 	e.vfake, err = vinidpaytest.NewServer(vinidpaytest.Config{Keys: keys}, vinidpaytest.WithOTPThreshold(threshold))
 	if err != nil {
 		t.Fatal(err)
@@ -111,24 +114,37 @@ func newVinIDEnv(t *testing.T, threshold int64, payers ...string) *vinidEnv {
 		e.mu.Lock()
 		e.captured = append(e.captured, r.URL.RawQuery)
 		e.mu.Unlock()
+		select {
+		case e.sig <- struct{}{}:
+		default:
+		}
 		w.WriteHeader(http.StatusOK)
 	}))
 	return e
 }
 
-// lastCallback returns the last notification the fake delivered.
-func (e *vinidEnv) lastCallback() url.Values {
+// callback returns the success notification the fake delivered for a
+// payment reference, waiting for it: the fake delivers after it answered
+// (or dropped) the payment call.
+func (e *vinidEnv) callback(ref string) url.Values {
 	e.t.Helper()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if len(e.captured) == 0 {
-		e.t.Fatal("the fake delivered no notification")
+	timeout := time.After(10 * time.Second)
+	for {
+		e.mu.Lock()
+		for i := len(e.captured) - 1; i >= 0; i-- {
+			v, err := url.ParseQuery(e.captured[i])
+			if err == nil && v.Get("order_id") == ref && v.Get("pay_status") == "SUCCESS" {
+				e.mu.Unlock()
+				return v
+			}
+		}
+		e.mu.Unlock()
+		select {
+		case <-e.sig:
+		case <-timeout:
+			e.t.Fatalf("the fake delivered no notification for %s", ref)
+		}
 	}
-	v, err := url.ParseQuery(e.captured[len(e.captured)-1])
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return v
 }
 
 // deliver hands a notification to the Client's handler and returns the
@@ -195,7 +211,7 @@ func TestVinIDOnBehalf(t *testing.T) {
 		t.Errorf("pay through a used link: %v", err)
 	}
 	// VinID's notification of it, delivered afterwards, changes nothing.
-	if st := e.deliver(e.lastCallback()); st != http.StatusOK {
+	if st := e.deliver(e.callback(lastRef(got))); st != http.StatusOK {
 		t.Errorf("late notification: %d", st)
 	}
 	if v := e.get(o.ID).Version; v != got.Version {
@@ -342,7 +358,7 @@ func TestVinIDCallbackRules(t *testing.T) {
 	// The same success notification 20 times at once: provisioned once.
 	a := e.order("vic", 150000)
 	pay(a)
-	cb := e.lastCallback()
+	cb := e.callback(lastRef(e.get(a.ID)))
 	checkFanOut(t, fanOut(e.h, 20, func() *http.Request {
 		return httptest.NewRequest(http.MethodGet, baseURL+"/notify/vinidpay?"+cb.Encode(), nil)
 	}))
@@ -414,8 +430,8 @@ func TestVinIDCallbackRules(t *testing.T) {
 	// vnd_amount changed is settled by what a query says.
 	c := e.order("vic", 150000)
 	pay(c)
-	v = e.lastCallback()
-	if v.Get("order_id") != lastRef(e.get(c.ID)) || v.Get("vnd_amount") != "150000" {
+	v = e.callback(lastRef(e.get(c.ID)))
+	if v.Get("vnd_amount") != "150000" {
 		t.Fatalf("captured notification %v", v)
 	}
 	v.Set("vnd_amount", "1")
@@ -437,10 +453,7 @@ func TestVinIDCallbackRules(t *testing.T) {
 		Amount: vnd(100000), StoreCode: "STORE01", POSCode: "POS01"}); err != nil {
 		t.Fatal(err)
 	}
-	v = e.lastCallback()
-	if v.Get("order_id") != dRef {
-		t.Fatalf("captured notification %v", v)
-	}
+	v = e.callback(dRef)
 	v.Set("vnd_amount", "150000") // what the order expects, unsigned
 	if st := e.deliver(v); st != http.StatusOK {
 		t.Errorf("wrong amount: %d", st)

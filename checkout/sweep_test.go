@@ -1,0 +1,271 @@
+package checkout_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/thanhtoan/thanhtoan/checkout"
+	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
+)
+
+// sweepStore counts GetOrder calls per order and fails chosen writes.
+type sweepStore struct {
+	checkout.Store
+	mu          sync.Mutex
+	gets        map[string]int
+	listed      int
+	failUpdate  func(checkout.Order) bool
+	failPayment int // AddPayment calls to fail
+}
+
+func (s *sweepStore) GetOrder(ctx context.Context, id string) (checkout.Order, error) {
+	s.mu.Lock()
+	s.gets[id]++
+	s.mu.Unlock()
+	return s.Store.GetOrder(ctx, id)
+}
+
+func (s *sweepStore) ListOrders(ctx context.Context, q checkout.OrderQuery) ([]checkout.Order, error) {
+	page, err := s.Store.ListOrders(ctx, q)
+	s.mu.Lock()
+	s.listed += len(page)
+	s.mu.Unlock()
+	return page, err
+}
+
+func (s *sweepStore) UpdateOrder(ctx context.Context, o checkout.Order) (checkout.Order, error) {
+	s.mu.Lock()
+	fail := s.failUpdate != nil && s.failUpdate(o)
+	s.mu.Unlock()
+	if fail {
+		return checkout.Order{}, errCrash
+	}
+	return s.Store.UpdateOrder(ctx, o)
+}
+
+func (s *sweepStore) AddPayment(ctx context.Context, p checkout.Payment) (bool, error) {
+	s.mu.Lock()
+	fail := s.failPayment > 0
+	if fail {
+		s.failPayment--
+	}
+	s.mu.Unlock()
+	if fail {
+		return false, errCrash
+	}
+	return s.Store.AddPayment(ctx, p)
+}
+
+func (s *sweepStore) reset() {
+	s.mu.Lock()
+	s.gets, s.listed = map[string]int{}, 0
+	s.mu.Unlock()
+}
+
+func newSweepEnv(t *testing.T) (*env, *sweepStore) {
+	ss := &sweepStore{gets: map[string]int{}}
+	e := newEnv(t, envConfig{store: func(s checkout.Store) checkout.Store { ss.Store = s; return ss }})
+	return e, ss
+}
+
+// Sweep pages through every created order but reads again (and locks) only
+// those that may need work: here one credit payment stopped by a crash
+// before its order was saved, behind two pages of orders never paid.
+func TestSweepSkipsOrdersThatNeedNoWork(t *testing.T) {
+	t.Parallel()
+	e, ss := newSweepEnv(t)
+	for range 250 {
+		e.order("idle", 1000)
+	}
+	e.topUp("cora", 5000)
+	stuck, err := e.c.CreateOrder(e.ctx, checkout.OrderRequest{ID: "zzstuck", Customer: "cora", Email: "cora@example.com",
+		Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: vnd(3000)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss.mu.Lock()
+	ss.failUpdate = func(o checkout.Order) bool { return o.ID == stuck.ID && o.State != checkout.StateCreated }
+	ss.mu.Unlock()
+	if _, err := e.c.Pay(e.ctx, stuck.ID, checkout.PayRequest{Method: checkout.MethodCredit}); err == nil {
+		t.Fatal("the crash was not reported")
+	}
+	ss.mu.Lock()
+	ss.failUpdate = nil
+	ss.mu.Unlock()
+	if got := e.get(stuck.ID); got.State != checkout.StateCreated || got.CreditTries != 1 {
+		t.Fatalf("stuck order %s tries %d", got.State, got.CreditTries)
+	}
+	ss.reset()
+	rep, err := e.c.Sweep(e.ctx)
+	if err != nil || rep.Recovered != 1 {
+		t.Fatalf("sweep %+v %v", rep, err)
+	}
+	e.wantState(stuck.ID, checkout.StateCompleted)
+	ss.mu.Lock()
+	gets, listed := ss.gets, ss.listed
+	ss.mu.Unlock()
+	if listed < 251 {
+		t.Errorf("sweep listed %d orders, want all 251 created", listed)
+	}
+	if len(gets) != 1 || gets[stuck.ID] != 1 {
+		t.Errorf("sweep read %d orders (%d times the stuck one), want only the stuck one", len(gets), gets[stuck.ID])
+	}
+	if e.prov.provisioned() != 1 {
+		t.Errorf("provisioned %d", e.prov.provisioned())
+	}
+	wantLines(t, "credit history", e.creditLines("cora"), "top-up 5000 bal 5000", "payment 3000 bal 2000")
+	// Nothing left: the next Sweep reads no order at all.
+	ss.reset()
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Recovered != 0 || rep.Queried != 0 {
+		t.Errorf("second sweep %+v %v", rep, err)
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if len(ss.gets) != 0 {
+		t.Errorf("second sweep read %d orders", len(ss.gets))
+	}
+}
+
+// A second payer paid a completed order and the gateway never notified:
+// Sweep queries the payment and refunds it.
+func TestSweepSettlesExtraPaymentNeverNotified(t *testing.T) {
+	t.Parallel()
+	e, _ := newSweepEnv(t)
+	o := e.order("uma", 120000)
+	t1 := share(t, e, o.ID, "p1@example.com")
+	t2 := share(t, e, o.ID, "p2@example.com")
+	n1, err := e.c.PayShared(e.ctx, t1, "vtcpay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n2, err := e.c.PayShared(e.ctx, t2, "vtcpay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.payAtGateway(n1, vtcpaytest.StatusSuccess)
+	r1 := e.get(o.ID).Attempts[0].Reference
+	e.notify(r1)
+	e.wantState(o.ID, checkout.StateCompleted)
+	// The second payer pays too; VTC's notification is lost.
+	e.payAtGateway(n2, vtcpaytest.StatusSuccess)
+	r2 := e.get(o.ID).Attempts[1].Reference
+	rep, err := e.c.Sweep(e.ctx)
+	if err != nil || rep.Queried != 1 || rep.Settled != 1 {
+		t.Fatalf("sweep %+v %v", rep, err)
+	}
+	got := e.wantState(o.ID, checkout.StateCompleted)
+	if !got.Flagged || !got.Attempts[1].Settled {
+		t.Errorf("order %+v", got)
+	}
+	if tx, _ := e.fake.Transaction(r2); tx.Refunded != "120000" {
+		t.Errorf("second payment refunded %q at the gateway", tx.Refunded)
+	}
+	wantLines(t, "payment history", e.paymentLines("uma"), "vtcpay paid 120000 VND", "vtcpay refunded 120000 VND")
+	if e.prov.calls != 1 {
+		t.Errorf("provisioned %d times", e.prov.calls)
+	}
+	// Settled: later Sweeps and the late notification change nothing.
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Queried != 0 || rep.Settled != 0 {
+		t.Errorf("second sweep %+v %v", rep, err)
+	}
+	e.notify(r2)
+	wantLines(t, "payment history after all", e.paymentLines("uma"), "vtcpay paid 120000 VND", "vtcpay refunded 120000 VND")
+	if tx, _ := e.fake.Transaction(r2); tx.Refunded != "120000" {
+		t.Errorf("refunded twice: %q", tx.Refunded)
+	}
+}
+
+// A success arrived after the order was cancelled, but settling it stopped
+// (the store failed) and the gateway does not send it again: Sweep credits
+// it to the wallet, once.
+func TestSweepSettlesLateSuccessOnCancelledOrder(t *testing.T) {
+	t.Parallel()
+	e, ss := newSweepEnv(t)
+	o := e.order("quinn", 30000)
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(24*time.Hour + time.Second)
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Expired != 1 {
+		t.Fatalf("sweep %+v %v", rep, err)
+	}
+	e.wantState(o.ID, checkout.StateCancelled)
+	e.payAtGateway(next, vtcpaytest.StatusSuccess)
+	ss.mu.Lock()
+	ss.failPayment = 1
+	ss.mu.Unlock()
+	resps := e.notify(lastRef(e.get(o.ID)))
+	if len(resps) != 1 || resps[0].StatusCode != 500 {
+		t.Fatalf("notification while the store fails: %v", statuses(resps))
+	}
+	if got := e.get(o.ID); got.Attempts[0].Settled || got.Attempts[0].Outcome != checkout.OutcomeSucceeded {
+		t.Fatalf("attempt %+v", got.Attempts[0])
+	}
+	rep, err := e.c.Sweep(e.ctx)
+	if err != nil || rep.Settled != 1 {
+		t.Fatalf("sweep %+v %v", rep, err)
+	}
+	got := e.wantState(o.ID, checkout.StateCancelled)
+	if !got.Flagged || !got.Attempts[0].Settled {
+		t.Errorf("order %+v", got)
+	}
+	wantLines(t, "payment history", e.paymentLines("quinn"), "vtcpay credited 30000 VND")
+	wantLines(t, "credit history", e.creditLines("quinn"), "top-up 30000 bal 30000")
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Settled != 0 {
+		t.Errorf("second sweep %+v %v", rep, err)
+	}
+	wantLines(t, "credit history after a second sweep", e.creditLines("quinn"), "top-up 30000 bal 30000")
+	if e.prov.calls != 0 {
+		t.Error("provisioned")
+	}
+	e.conserved("quinn")
+}
+
+func statuses(resps []*http.Response) []string {
+	var out []string
+	for _, r := range resps {
+		out = append(out, fmt.Sprint(r.StatusCode))
+	}
+	return out
+}
+
+// The payment failed but the order was not saved cancelled (the store
+// failed, and the gateway does not notify again): Sweep cancels it and
+// releases the hold.
+func TestSweepCancelsOrderWhosePaymentsAllFailed(t *testing.T) {
+	t.Parallel()
+	e, ss := newSweepEnv(t)
+	e.topUp("fay", 20000)
+	o := e.order("fay", 50000)
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodTopUpAndPay, Gateway: "vtcpay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.payAtGateway(next, vtcpaytest.StatusCancelled)
+	ss.mu.Lock()
+	ss.failUpdate = func(o checkout.Order) bool { return o.State == checkout.StateCancelled }
+	ss.mu.Unlock()
+	e.notify(lastRef(e.get(o.ID)))
+	ss.mu.Lock()
+	ss.failUpdate = nil
+	ss.mu.Unlock()
+	// Nothing of the failure was saved: the order still awaits payment,
+	// with its hold; Sweep's query learns the failure.
+	e.wantState(o.ID, checkout.StateAwaitingPayment)
+	rep, err := e.c.Sweep(e.ctx)
+	if err != nil {
+		t.Fatalf("sweep %+v %v", rep, err)
+	}
+	e.wantState(o.ID, checkout.StateCancelled)
+	if b := e.balance("fay"); !b.Available.Equal(vnd(20000)) || !b.Pending.IsZero() {
+		t.Errorf("hold left behind: %+v", b)
+	}
+	if e.prov.calls != 0 {
+		t.Error("provisioned")
+	}
+}

@@ -319,7 +319,7 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	if len(req.Items) == 0 {
 		return Order{}, fmt.Errorf("%w: at least one item is required", ErrInvalidOrder)
 	}
-	total := decimal.Zero
+	var total decimal.Decimal
 	for i, it := range req.Items {
 		if it.Description == "" {
 			return Order{}, fmt.Errorf("%w: item %d has no description", ErrInvalidOrder, i)
@@ -330,7 +330,11 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 		if err := validateAmount(it.Amount, cur); err != nil {
 			return Order{}, fmt.Errorf("item %d: %w", i, err)
 		}
-		total = total.Add(it.Amount)
+		if i == 0 {
+			total = it.Amount // decimals are immutable: no need to add to zero
+		} else {
+			total = total.Add(it.Amount)
+		}
 	}
 	if _, err := wallet.Currency(cur).ToMinor(total); err != nil {
 		return Order{}, fmt.Errorf("%w: total %s: %w", ErrInvalidOrder, total, err)
@@ -349,7 +353,8 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 		lang = Vietnamese
 	}
 	now := c.opts.now()
-	o := Order{ID: id, Customer: req.Customer, Email: req.Email, Language: lang, Items: cloneItems(req.Items),
+	// The Store copies the items: no copy here.
+	o := Order{ID: id, Customer: req.Customer, Email: req.Email, Language: lang, Items: req.Items,
 		Amount: total, Currency: cur, State: StateCreated, CreatedAt: now, UpdatedAt: now}
 	return c.store.CreateOrder(ctx, o)
 }
@@ -440,8 +445,8 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (Next,
 	default:
 		return Next{}, fmt.Errorf("%w: unknown method %q", ErrInvalidRequest, req.Method)
 	}
-	unlock := c.locks.lock(orderID)
-	defer unlock()
+	lk := c.locks.lock(orderID)
+	defer lk.unlock()
 	o, err := c.store.GetOrder(ctx, orderID)
 	if err != nil {
 		return Next{}, err
@@ -722,8 +727,8 @@ func (c *Client) SubmitOTP(ctx context.Context, orderID, otp string) (Next, erro
 	if otp == "" {
 		return Next{}, fmt.Errorf("%w: empty otp", ErrInvalidRequest)
 	}
-	unlock := c.locks.lock(orderID)
-	defer unlock()
+	lk := c.locks.lock(orderID)
+	defer lk.unlock()
 	o, err := c.store.GetOrder(ctx, orderID)
 	if err != nil {
 		return Next{}, err
@@ -781,10 +786,15 @@ func (c *Client) BillingHistory(ctx context.Context, customer string, q PageQuer
 }
 
 // keyedMutex is a mutex per key, created on demand and dropped when free.
+// Free entries are kept for reuse (each holds a channel).
 type keyedMutex struct {
-	mu sync.Mutex
-	m  map[string]*keyedEntry
+	mu   sync.Mutex
+	m    map[string]*keyedEntry
+	free []*keyedEntry
 }
+
+// maxFreeEntries bounds the entries kept for reuse.
+const maxFreeEntries = 64
 
 type keyedEntry struct {
 	ch   chan struct{} // holds a token while locked
@@ -799,7 +809,11 @@ func (k *keyedMutex) entry(key string) *keyedEntry {
 	}
 	e := k.m[key]
 	if e == nil {
-		e = &keyedEntry{ch: make(chan struct{}, 1)}
+		if n := len(k.free); n > 0 {
+			e, k.free = k.free[n-1], k.free[:n-1]
+		} else {
+			e = &keyedEntry{ch: make(chan struct{}, 1)}
+		}
 		k.m[key] = e
 	}
 	e.refs++
@@ -811,33 +825,44 @@ func (k *keyedMutex) release(key string, e *keyedEntry) {
 	e.refs--
 	if e.refs == 0 {
 		delete(k.m, key)
+		// Free means no holder and no waiter: its channel is empty.
+		if len(k.free) < maxFreeEntries {
+			k.free = append(k.free, e)
+		}
 	}
 	k.mu.Unlock()
 }
 
-func (k *keyedMutex) lock(key string) (unlock func()) {
+// keyedLock is a held lock of a keyedMutex.
+type keyedLock struct {
+	k   *keyedMutex
+	key string
+	e   *keyedEntry
+}
+
+// unlock releases the lock.
+func (l keyedLock) unlock() {
+	<-l.e.ch
+	l.k.release(l.key, l.e)
+}
+
+func (k *keyedMutex) lock(key string) keyedLock {
 	e := k.entry(key)
 	e.ch <- struct{}{}
-	return func() {
-		<-e.ch
-		k.release(key, e)
-	}
+	return keyedLock{k: k, key: key, e: e}
 }
 
 // lockWait is lock that gives up after wait or when ctx ends.
-func (k *keyedMutex) lockWait(ctx context.Context, key string, wait time.Duration) (unlock func(), ok bool) {
+func (k *keyedMutex) lockWait(ctx context.Context, key string, wait time.Duration) (keyedLock, bool) {
 	e := k.entry(key)
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case e.ch <- struct{}{}:
-		return func() {
-			<-e.ch
-			k.release(key, e)
-		}, true
+		return keyedLock{k: k, key: key, e: e}, true
 	case <-t.C:
 	case <-ctx.Done():
 	}
 	k.release(key, e)
-	return nil, false
+	return keyedLock{}, false
 }

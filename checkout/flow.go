@@ -282,7 +282,11 @@ func (c *Client) complete(ctx context.Context, o Order) (Order, error) {
 		Items: o.Items, Amount: o.Amount, Currency: o.Currency, Method: o.Method, Time: now}); err != nil {
 		return o, err
 	}
-	n := Notification{ID: o.ID + "/email/completed", Kind: NotifyOrderCompleted, To: o.Email, Language: o.Language, Order: o.Summary()}
+	// The summary shares o's items without a copy: the Store copies them at
+	// Enqueue, and o is replaced by the Store's copy below, so only the
+	// notification holds them afterwards.
+	n := Notification{ID: o.ID + "/email/completed", Kind: NotifyOrderCompleted, To: o.Email, Language: o.Language,
+		Order: OrderSummary{ID: o.ID, Items: o.Items, Amount: o.Amount, Currency: o.Currency, Method: string(o.Method)}}
 	if _, err := c.store.Enqueue(ctx, n, now); err != nil {
 		return o, err
 	}

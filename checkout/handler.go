@@ -132,11 +132,11 @@ func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Req
 	// A callback may arrive while the order's payment call is under way
 	// (even from inside it, when a gateway notifies before it answers):
 	// wait a little, then ask the gateway to send it again.
-	unlock, locked := c.locks.lockWait(ctx, orderID, callbackLockWait)
+	lk, locked := c.locks.lockWait(ctx, orderID, callbackLockWait)
 	if !locked {
 		return Order{}, res, http.StatusServiceUnavailable, fmt.Errorf("checkout: order %s is busy; send the callback again", orderID)
 	}
-	defer unlock()
+	defer lk.unlock()
 	o, err := c.store.GetOrder(ctx, orderID)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {

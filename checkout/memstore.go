@@ -113,14 +113,43 @@ func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 	if cur.Version != o.Version {
 		return Order{}, fmt.Errorf("%w: order %s is at version %d, not %d", ErrConflict, o.ID, cur.Version, o.Version)
 	}
-	c := o.Clone()
-	c.Version++
-	if m := s.byState[cur.State]; m != nil {
-		delete(m, c.ID)
+	// Overwrite the stored order in place (no new Order on the heap). Line
+	// items do not change after an order is created: keep the stored copy
+	// when the caller's are the same, else copy them.
+	old := cur.State
+	items := cur.Items
+	*cur = o
+	if !sameItems(items, o.Items) {
+		items = cloneItems(o.Items)
 	}
-	s.index(&c)
-	s.orders[c.ID] = &c
-	return c.Clone(), nil
+	cur.Items = items
+	if o.Attempts != nil {
+		cur.Attempts = append([]Attempt(nil), o.Attempts...)
+	}
+	cur.Version++
+	if old != cur.State || cur.State.Final() {
+		if m := s.byState[old]; m != nil {
+			delete(m, cur.ID)
+		}
+		s.index(cur)
+	}
+	return cur.Clone(), nil
+}
+
+// sameItems reports whether a and b hold the same line items, amounts in
+// the same representation.
+func sameItems(a, b []LineItem) bool {
+	if len(a) != len(b) || (a == nil) != (b == nil) {
+		return false
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.Description != y.Description || x.Quantity != y.Quantity || x.Amount.Exponent() != y.Amount.Exponent() ||
+			x.Amount.Cmp(y.Amount) != 0 || !slices.Equal(x.Config, y.Config) || (x.Config == nil) != (y.Config == nil) {
+			return false
+		}
+	}
+	return true
 }
 
 // ListOrders implements Store.

@@ -38,8 +38,8 @@ func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (ShareRe
 	if len(c.gateways) == 0 {
 		return ShareResult{}, fmt.Errorf("%w: payment on behalf needs a gateway", ErrInvalidRequest)
 	}
-	unlock := c.locks.lock(orderID)
-	defer unlock()
+	lk := c.locks.lock(orderID)
+	defer lk.unlock()
 	o, err := c.store.GetOrder(ctx, orderID)
 	if err != nil {
 		return ShareResult{}, err
@@ -139,8 +139,8 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (Next, er
 	if err != nil {
 		return Next{}, err
 	}
-	unlock := c.locks.lock(o.ID)
-	defer unlock()
+	lk := c.locks.lock(o.ID)
+	defer lk.unlock()
 	if _, o, err = c.checkShare(ctx, token); err != nil { // again, under the lock
 		return Next{}, err
 	}
@@ -174,8 +174,8 @@ func (c *Client) SubmitSharedOTP(ctx context.Context, token, otp string) (Next, 
 	if !l.UsedAt.IsZero() {
 		return Next{}, ErrShareUsed
 	}
-	unlock := c.locks.lock(l.OrderID)
-	defer unlock()
+	lk := c.locks.lock(l.OrderID)
+	defer lk.unlock()
 	o, err := c.store.GetOrder(ctx, l.OrderID)
 	if err != nil {
 		return Next{}, err

@@ -118,8 +118,8 @@ func (c *Client) mayNeedSweep(o *Order, now time.Time) bool {
 }
 
 func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) error {
-	unlock := c.locks.lock(id)
-	defer unlock()
+	lk := c.locks.lock(id)
+	defer lk.unlock()
 	o, err := c.store.GetOrder(ctx, id)
 	if err != nil {
 		return err

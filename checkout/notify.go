@@ -93,8 +93,8 @@ type LogNotifier struct {
 // Send logs n at info level.
 func (l LogNotifier) Send(ctx context.Context, n Notification) error {
 	lg := l.Logger
-	if lg == nil {
-		lg = slog.New(slog.DiscardHandler)
+	if lg == nil || !lg.Enabled(ctx, slog.LevelInfo) {
+		return nil
 	}
 	lg.InfoContext(ctx, "checkout: notification", "id", n.ID, "kind", string(n.Kind), "to", n.To, "order", n.Order.ID)
 	return nil

@@ -493,3 +493,29 @@ func otherVinID(t *testing.T) *vinidpaytest.Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+// A payment VinID refuses at creation (the linked wallet cannot pay) fails at
+// once: the order is cancelled and nothing is provisioned, instead of waiting
+// for Sweep to time an unknown outcome out.
+func TestVinIDDeclinedAtCreate(t *testing.T) {
+	t.Parallel()
+	e := newVinIDEnv(t, 1_000_000, "req")
+	if err := e.vfake.SetBalance(e.users["req"], 1000); err != nil {
+		t.Fatal(err)
+	}
+	o := e.order("req", 150000)
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vinidpay"})
+	if !errors.Is(err, checkout.ErrPaymentFailed) {
+		t.Fatalf("Pay = %v, %v; want ErrPaymentFailed", next.Kind, err)
+	}
+	got := e.wantState(o.ID, checkout.StateCancelled)
+	if len(got.Attempts) != 1 || got.Attempts[0].Outcome != checkout.OutcomeFailed {
+		t.Fatalf("attempts = %+v", got.Attempts)
+	}
+	if b := e.walletBalance("req"); b != 1000 {
+		t.Fatalf("payer's VinID wallet: %d", b)
+	}
+	if n := e.prov.provisioned(); n != 0 {
+		t.Fatalf("provisioned %d times", n)
+	}
+}

@@ -78,6 +78,13 @@ func (g *vinidGateway) Start(ctx context.Context, in Intent) (Start, error) {
 	tx, err := g.c.CreateTransaction(ctx, vinidpay.CreateTransactionRequest{UserToken: tok, InvoiceNo: in.Reference,
 		Amount: in.Amount, Description: in.Description, StoreCode: g.opts.StoreCode, POSCode: g.opts.POSCode})
 	if err != nil {
+		// VinID answered the create with a refusal (meta.code not 200 and not
+		// a temporary failure): no transaction exists, the payment failed.
+		// Anything else (a lost answer, a 5xx) leaves the outcome unknown.
+		var ae *vinidpay.APIError
+		if errors.As(err, &ae) && !ae.Temporary() {
+			return Start{}, g.err("start", fmt.Errorf("%w: %w", ErrPaymentFailed, err))
+		}
 		return Start{}, g.mapErr("start", err)
 	}
 	if tx.Outcome == vinidpay.OutcomePendingOTP {

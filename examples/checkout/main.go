@@ -455,9 +455,8 @@ func setUpGateways(ctx context.Context, w io.Writer, shop *httptest.Server, cloc
 			return err
 		},
 		// acme unlinks its wallet: checkout refuses before anything is sent.
-		// (A wallet VinID declines answers a code VinID does not publish, so
-		// its outcome is unknown to the client and Sweep settles it by a
-		// query.)
+		// (A payment VinID refuses at creation fails at once too; see
+		// TestVinIDDeclinedAtCreate.)
 		failNext: func() { unlinked = true },
 		undo:     func() { unlinked = false },
 		after: func() error {

@@ -26,6 +26,11 @@ import (
 // replays change nothing), and remembered. Storage errors answer 500 so
 // that the gateway sends it again.
 func (c *Client) Handler() http.Handler {
+	// The pages' templates are constants: parsing cannot fail at run time
+	// (a test executes each), and nothing is parsed at package init.
+	resultTemplate := template.Must(template.New("result").Parse(resultTemplateSource))
+	shareTemplate := template.Must(template.New("share").Parse(shareTemplateSource))
+	otpTemplate := template.Must(template.New("otp").Parse(otpTemplateSource))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/notify/{gateway}", func(w http.ResponseWriter, r *http.Request) {
 		_, _, status, err := c.HandleCallback(r.Context(), r.PathValue("gateway"), r)
@@ -42,7 +47,7 @@ func (c *Client) Handler() http.Handler {
 			http.Error(w, errorText(status), status)
 			return
 		}
-		c.showResult(w, r, o)
+		c.showResult(w, r, o, resultTemplate)
 	})
 	mux.HandleFunc("GET /share/{token}", func(w http.ResponseWriter, r *http.Request) {
 		v, err := c.OpenShare(r.Context(), r.PathValue("token"))
@@ -88,7 +93,7 @@ func (c *Client) Handler() http.Handler {
 			w.Header().Set("Referrer-Policy", "no-referrer")
 			http.Redirect(w, r, next.URL, http.StatusSeeOther)
 		default:
-			c.showResult(w, r, next.Order)
+			c.showResult(w, r, next.Order, resultTemplate)
 		}
 	})
 	return mux
@@ -186,7 +191,7 @@ func orderOfReference(ref string) (string, bool) {
 	return ref[:i], true
 }
 
-func (c *Client) showResult(w http.ResponseWriter, r *http.Request, o Order) {
+func (c *Client) showResult(w http.ResponseWriter, r *http.Request, o Order, page *template.Template) {
 	if c.opts.resultURL != "" {
 		u, _ := url.Parse(c.opts.resultURL)
 		q := u.Query()
@@ -198,15 +203,15 @@ func (c *Client) showResult(w http.ResponseWriter, r *http.Request, o Order) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = resultTemplate.Execute(w, o)
+	_ = page.Execute(w, o)
 }
 
-var resultTemplate = template.Must(template.New("result").Parse(`<!doctype html>
+const resultTemplateSource = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Order {{.ID}}</title></head>
 <body><h1>Order {{.ID}}</h1><p id="state">{{.State}}</p>{{if .Reason}}<p>{{.Reason}}</p>{{end}}</body></html>
-`))
+`
 
-var shareTemplate = template.Must(template.New("share").Parse(`<!doctype html>
+const shareTemplateSource = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Order {{.OrderID}}</title></head>
 <body><h1>Order {{.OrderID}}</h1>
 <p>Requested by {{.Requester}}. This link is valid until {{.ExpiresAt.UTC.Format "2006-01-02 15:04 MST"}}.</p>
@@ -214,12 +219,12 @@ var shareTemplate = template.Must(template.New("share").Parse(`<!doctype html>
 <p>Total: <b>{{.Amount}} {{.Currency}}</b></p>
 <form method="post">{{range .Gateways}}<button name="gateway" value="{{.}}">Pay with {{.}}</button> {{end}}</form>
 </body></html>
-`))
+`
 
-var otpTemplate = template.Must(template.New("otp").Parse(`<!doctype html>
+const otpTemplateSource = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Order {{.OrderID}}</title></head>
 <body><h1>Order {{.OrderID}}</h1>{{if .Error}}<p id="error">{{.Error}}</p>{{end}}
 <form method="post"><label>The code your wallet sent you: <input name="otp" autocomplete="one-time-code" inputmode="numeric"></label>
 <button>Confirm</button></form>
 </body></html>
-`))
+`

@@ -497,6 +497,7 @@ func (c *Client) checkNoCreditPaid(ctx context.Context, o Order) error {
 
 // pending returns the next step of an order awaiting payment.
 func (c *Client) pending(o Order) (Next, error) {
+	unsettled := ""
 	for i := len(o.Attempts) - 1; i >= 0; i-- {
 		a := o.Attempts[i]
 		if a.Outcome.final() || a.Payer != "" {
@@ -508,6 +509,13 @@ func (c *Client) pending(o Order) (Next, error) {
 		if a.URL != "" {
 			return Next{Kind: NextRedirect, URL: a.URL, Order: o}, nil
 		}
+		unsettled = a.Reference
+	}
+	if unsettled != "" {
+		// The gateway's answer to the start of this payment was not recorded
+		// (a crash right after it): its outcome is unknown until Sweep
+		// queries the gateway or the payment expires.
+		return Next{Kind: NextDone, Order: o}, fmt.Errorf("%w: order %s: payment %s is under way and its outcome is not known yet", ErrTryAgain, o.ID, unsettled)
 	}
 	return Next{Kind: NextDone, Order: o}, nil
 }

@@ -315,18 +315,11 @@ func runGWCrashFlow(t *testing.T, e *gwCrashEnv, tc gwCrashCase, arm, disarm fun
 	e.conserved("zed")
 }
 
-// knownStuck are the crashes that leave the order stuck today (a bug in
-// checkout, not in these tests), by case and subtest: they are skipped, not
-// passed. vinidpay/gateway-otp store3/after=false: a crash before the
-// UpdateOrder that follows VinID's createTransaction (the one saving the
-// attempt's OTP flag and transaction id) leaves the attempt with OTP=false;
-// Pay again answers done while the order awaits payment, SubmitOTP refuses
-// ("waits for no otp"), and Sweep's query gets PENDING (OutcomeUnknown),
-// which times out only on an attempt marked OTP: the order stays
-// awaiting_payment forever.
-var knownStuck = map[string]string{
-	"vinidpay/gateway-otp": "store3/after=false",
-}
+// knownStuck lists crashes that leave an order stuck, by case and subtest,
+// to be skipped rather than passed while a bug is open. It is empty: the
+// VinID OTP crash it held (a lost createTransaction answer left the order
+// awaiting payment forever) is fixed, and that subtest now runs.
+var knownStuck = map[string]string{}
 
 func TestCrashAtEveryStepConvergesOtherGateways(t *testing.T) {
 	t.Parallel()

@@ -56,7 +56,8 @@ var (
 	ErrShareUsed     = errors.New("checkout: share link already used")
 	// ErrTryAgain may be wrapped by a Provisioner's error to say the failure
 	// is temporary: the order stays paid and Sweep provisions it again,
-	// instead of refunding it.
+	// instead of refunding it. Pay returns it for an order whose payment is
+	// under way with an outcome not known yet (Sweep settles it).
 	ErrTryAgain = errors.New("checkout: temporary failure, try again")
 )
 

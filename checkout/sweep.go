@@ -206,7 +206,11 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 			return o, err
 		}
 		if r.Outcome == OutcomeUnknown || r.Outcome == OutcomePending {
-			if now.Sub(a.StartedAt) >= c.opts.paymentTimeout && r.Outcome == OutcomeUnknown && a.OTP {
+			// An OTP payment never confirmed, or one whose start was never
+			// recorded (a crash right after the gateway answered: no payer
+			// was sent to a page), expires; a redirect the payer may still
+			// complete, or VTC's review, waits for the gateway.
+			if now.Sub(a.StartedAt) >= c.opts.paymentTimeout && r.Outcome == OutcomeUnknown && (a.OTP || a.URL == "") {
 				r = GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: "otp expired"}
 			} else {
 				continue

@@ -50,11 +50,10 @@ func NewMemoryStore() *MemoryStore {
 	}
 }
 
-// index lists o under its state. ListOrders serves Sweep: a final order
-// is listed only while it has a payment to settle (Order.unsettled), as
-// the Store contract allows.
+// index lists o under its state while it needs Sweep (Order.NeedsSweep),
+// as the Store contract asks.
 func (s *MemoryStore) index(o *Order) {
-	if o.State.Final() && !o.unsettled() {
+	if !o.NeedsSweep() {
 		return
 	}
 	m := s.byState[o.State]

@@ -189,6 +189,10 @@ func (o *Order) openAttempts() int {
 	return n
 }
 
+// NeedsSweep reports whether Sweep may have work on o: it is not final, or
+// one of its payments is still to be settled (see Store.ListOrders).
+func (o Order) NeedsSweep() bool { return !o.State.Final() || o.unsettled() }
+
 // unsettled reports whether an attempt of o is still to be dealt with: its
 // outcome is not final (the gateway may yet take money), or it succeeded
 // without paying the order and its money was not yet refunded or credited.

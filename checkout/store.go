@@ -27,8 +27,9 @@ type Store interface {
 	UpdateOrder(ctx context.Context, o Order) (Order, error)
 	// ListOrders returns up to q.Limit orders in state q.State with IDs
 	// greater than q.After, in ascending ID order (Sweep pages through them).
-	// Only states that are not final need be listed: a Store may return
-	// nothing for completed, cancelled and review.
+	// It must list every order whose NeedsSweep is true (a final order with a
+	// payment still to settle included) and may leave out the others, so
+	// that Sweep's cost follows the work left, not the history.
 	ListOrders(ctx context.Context, q OrderQuery) ([]Order, error)
 
 	// AddPayment inserts a Payment History line unless one with its ID exists

@@ -84,3 +84,46 @@ func testByteOrder(t *testing.T, s checkout.Store, p string) {
 		}
 	}
 }
+
+// testListNeedsSweep: a final order with a payment still to settle (a late
+// success on a cancelled order) must be listed for Sweep; once it is settled
+// the Store may leave it out.
+func testListNeedsSweep(t *testing.T, s checkout.Store, p string) {
+	ctx := context.Background()
+	o, err := s.CreateOrder(ctx, sampleOrder(p+"late"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.State = checkout.StateCancelled
+	o.Attempts = []checkout.Attempt{{Reference: p + "late-1", Gateway: "vtcpay", Amount: o.Amount,
+		Outcome: checkout.OutcomeSucceeded, StartedAt: t0}}
+	if !o.NeedsSweep() {
+		t.Fatal("a cancelled order with an unsettled success does not need Sweep")
+	}
+	if o, err = s.UpdateOrder(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	listed := func() bool {
+		page, err := s.ListOrders(ctx, checkout.OrderQuery{State: checkout.StateCancelled, After: p, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range page {
+			if x.ID == o.ID {
+				return true
+			}
+		}
+		return false
+	}
+	if !listed() {
+		t.Fatal("ListOrders(cancelled) leaves out an order whose payment is still to settle")
+	}
+	o.Attempts[0].Settled = true
+	if o.NeedsSweep() {
+		t.Fatal("a settled cancelled order still needs Sweep")
+	}
+	if _, err := s.UpdateOrder(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	_ = listed() // allowed either way
+}

@@ -41,6 +41,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) checkout.Store) {
 		{"Outbox", testOutbox},
 		{"ExactRoundTrip", testExactRoundTrip},
 		{"ByteOrder", testByteOrder},
+		{"ListNeedsSweep", testListNeedsSweep},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

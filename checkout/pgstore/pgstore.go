@@ -179,9 +179,9 @@ func (s *Store) CreateOrder(ctx context.Context, o checkout.Order) (checkout.Ord
 	var inserted bool
 	err = s.retry(ctx, func() error {
 		tag, err := s.pool.Exec(ctx, `INSERT INTO checkout_orders
-			(id, customer, state, version, amount, currency, created_at, updated_at, body)
-			VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-			o.ID, o.Customer, string(o.State), o.Amount, o.Currency, o.CreatedAt, o.UpdatedAt, body)
+			(id, customer, state, version, amount, currency, created_at, updated_at, body, needs_sweep)
+			VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+			o.ID, o.Customer, string(o.State), o.Amount, o.Currency, o.CreatedAt, o.UpdatedAt, body, o.NeedsSweep())
 		inserted = tag.RowsAffected() == 1
 		return err
 	})
@@ -246,10 +246,10 @@ func (s *Store) UpdateOrder(ctx context.Context, o checkout.Order) (checkout.Ord
 	err = s.retry(ctx, func() error {
 		return s.pool.QueryRow(ctx, `WITH u AS (
 				UPDATE checkout_orders SET version = version + 1, customer = $3, state = $4, amount = $5,
-					currency = $6, created_at = $7, updated_at = $8, body = $9
+					currency = $6, created_at = $7, updated_at = $8, body = $9, needs_sweep = $10
 				WHERE id = $1 AND version = $2 RETURNING version)
 			SELECT (SELECT version FROM u), (SELECT version FROM checkout_orders WHERE id = $1)`,
-			o.ID, want, o.Customer, string(o.State), o.Amount, o.Currency, o.CreatedAt, o.UpdatedAt, body).
+			o.ID, want, o.Customer, string(o.State), o.Amount, o.Currency, o.CreatedAt, o.UpdatedAt, body, o.NeedsSweep()).
 			Scan(&updated, &current)
 	})
 	switch {
@@ -274,8 +274,10 @@ func (s *Store) ListOrders(ctx context.Context, q checkout.OrderQuery) ([]checko
 	}
 	var out []checkout.Order
 	err := s.retry(ctx, func() error {
+		// Only orders that need Sweep (the partial index of migration 002):
+		// a settled final order is history, not work.
 		rows, err := s.pool.Query(ctx, `SELECT version, body FROM checkout_orders
-			WHERE state = $1 AND id > $2 ORDER BY id LIMIT $3`, string(q.State), q.After, limit(q.Limit))
+			WHERE needs_sweep AND state = $1 AND id > $2 ORDER BY id LIMIT $3`, string(q.State), q.After, limit(q.Limit))
 		if err != nil {
 			return err
 		}

@@ -88,8 +88,8 @@ func TestMigrateIdempotentAndConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM checkout_schema_migrations`).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("checkout_schema_migrations rows = %d, %v; want 1", n, err)
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM checkout_schema_migrations`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("checkout_schema_migrations rows = %d, %v; want 2 (one per embedded migration)", n, err)
 	}
 }
 
@@ -545,5 +545,29 @@ func TestDatabaseConstraints(t *testing.T) {
 		if err == nil || !bytes.Contains([]byte(err.Error()), []byte(tc.want)) {
 			t.Errorf("%s: err %v; want it to mention %q", tc.sql, err, tc.want)
 		}
+	}
+}
+
+// Sweep's listing skips settled final orders (the partial index of migration
+// 002), so its cost does not grow with the order history.
+func TestListOrdersSkipsSettledFinalOrders(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, 2)
+	ctx := context.Background()
+	o, err := s.CreateOrder(ctx, checkout.Order{ID: "done", Customer: "c", Amount: decimal.NewFromInt(1000), Currency: "VND",
+		State: checkout.StateCreated, CreatedAt: time.Unix(0, 0), UpdatedAt: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.State = checkout.StateCompleted
+	if _, err := s.UpdateOrder(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.ListOrders(ctx, checkout.OrderQuery{State: checkout.StateCompleted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != 0 {
+		t.Fatalf("ListOrders(completed) lists a settled order: %+v", page)
 	}
 }

@@ -276,43 +276,7 @@ func runGWCrashFlow(t *testing.T, e *gwCrashEnv, tc gwCrashCase, arm, disarm fun
 		_, _ = e.c.Sweep(e.ctx)
 	}
 	disarm()
-	e.clock.Advance(73 * time.Hour)
-	if _, err := e.c.Sweep(e.ctx); err != nil {
-		t.Errorf("final sweep: %v", err)
-	}
-
-	got := e.get(o.ID)
-	invoices := e.invoiceLines("zed")
-	completed := e.notif.byKind(checkout.NotifyOrderCompleted)
-	b := e.balance("zed")
-	switch got.State {
-	case checkout.StateCompleted:
-		if e.prov.provisioned() != 1 || len(invoices) != 1 || len(completed) != 1 {
-			t.Errorf("completed: provisioned %d, invoices %d, emails %d", e.prov.provisioned(), len(invoices), len(completed))
-		}
-		if !b.Posted.Equal(vnd(tc.paidBal)) {
-			t.Errorf("completed: wallet %s, want %d", b.Posted, tc.paidBal)
-		}
-		if p := e.paymentLines("zed"); len(p) != 1 {
-			t.Errorf("payment history %q", p)
-		}
-	case checkout.StateCancelled:
-		if e.prov.provisioned() != 0 || len(invoices) != 0 || len(completed) != 0 {
-			t.Errorf("cancelled: provisioned %d, invoices %d, emails %d", e.prov.provisioned(), len(invoices), len(completed))
-		}
-		if !b.Posted.Equal(vnd(100000)) && !got.Flagged {
-			t.Errorf("cancelled: wallet %s, want 100000", b.Posted)
-		}
-	default:
-		t.Errorf("order did not converge: %s (%s)", got.State, got.Reason)
-	}
-	if !b.Pending.IsZero() {
-		t.Errorf("a hold was left behind: %s pending", b.Pending)
-	}
-	if pend, _ := e.store.PendingNotifications(e.ctx, 100); len(pend) != 0 {
-		t.Errorf("%d notifications never sent", len(pend))
-	}
-	e.conserved("zed")
+	sweepAndCheckConverged(t, e.env, o.ID, tc.paidBal, true)
 }
 
 // knownStuck lists crashes that leave an order stuck, by case and subtest,

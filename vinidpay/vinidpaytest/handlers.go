@@ -55,6 +55,9 @@ func (s *Server) linkStatus(ex *exchange) result {
 	if res, ok := s.checkPartner(ex); !ok {
 		return res
 	}
+	if l.cancelled {
+		return fail(CodeLinkCancelled, "link cancelled by the customer")
+	}
 	if l.token == "" && s.now().After(l.expires) {
 		return fail(CodeLinkExpired, "link expired")
 	}
@@ -174,6 +177,11 @@ func (s *Server) createTransaction(ex *exchange) result {
 	if amt >= s.otpThreshold {
 		t.status, t.verification = statusPending, 2
 		t.otp, t.otpExpires = randomDigits(6), now.Add(s.otpExpiry)
+		phone := ""
+		if u := s.users[t.userID]; u != nil {
+			phone = u.phone
+		}
+		s.sms = append(s.sms, SMS{MaskedPhone: maskPhone(phone), TransactionID: t.id, InvoiceNo: t.invoice, OTP: t.otp, SentAt: now})
 		return ok(t.view())
 	}
 	if res, ok := s.settle(ex, t); !ok {
@@ -390,6 +398,9 @@ func (s *Server) ConfirmLink(linkID, userID string) (string, error) {
 	case l.token != "":
 		s.mu.Unlock()
 		return "", ErrLinkUsed
+	case l.cancelled:
+		s.mu.Unlock()
+		return "", ErrLinkCancelled
 	case s.now().After(l.expires):
 		s.mu.Unlock()
 		return "", ErrLinkExpired

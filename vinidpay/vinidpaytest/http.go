@@ -89,6 +89,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+pathQueryPrefix+"{order}", s.api(s.queryOrder))
 	mux.HandleFunc("POST "+pathRefund, s.api(s.refund))
 	mux.HandleFunc("GET /link/{id}", s.linkPage)
+	mux.HandleFunc("POST /link/{id}", s.linkSubmit)
+	mux.HandleFunc("GET /link/{id}/qr.png", s.linkQR)
+	mux.HandleFunc("GET /sms", s.smsPage)
 	return mux
 }
 
@@ -340,18 +343,4 @@ func maskPhone(p string) string {
 		return "*******" + p
 	}
 	return "*******" + p[len(p)-3:]
-}
-
-// linkPage is what the link's web_url shows: a stand-in for VinID's
-// confirmation page. Confirm with Server.ConfirmLink.
-func (s *Server) linkPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	l, found := s.links[r.PathValue("id")]
-	s.mu.Unlock()
-	if !found {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = io.WriteString(w, "VinID Pay (fake): confirm linking your wallet to "+s.partnerCode+" (link "+l.id+")\n")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -36,6 +37,7 @@ const (
 	CodeLinkExpired         = 4220004
 	CodeRefundExceeds       = 4220005
 	CodeDuplicate           = 4220006
+	CodeLinkCancelled       = 4220007
 )
 
 // Errors of the fake's test-facing methods.
@@ -44,6 +46,8 @@ var (
 	ErrLinkExpired = errors.New("vinidpaytest: link expired")
 	ErrLinkUsed    = errors.New("vinidpaytest: link already confirmed")
 	ErrUnknownUser = errors.New("vinidpaytest: unknown user")
+	// ErrLinkCancelled: the customer cancelled the link on its page.
+	ErrLinkCancelled = errors.New("vinidpaytest: link cancelled")
 )
 
 // Delivery says how the fake delivers callbacks.
@@ -99,6 +103,16 @@ func WithoutResponseSignatures() Option { return func(s *Server) { s.signRespons
 // Vietnam time).
 func WithoutRefundWindow() Option { return func(s *Server) { s.refundWindow = false } }
 
+// WithLinkReturnURL sets where the link page sends the customer's browser
+// (303 See Other) after they confirm or cancel: fn gets the link id and the
+// merchant's partner_user_id and returns an absolute http(s) URL of the
+// merchant's site. It is the host's own configuration, never read from a
+// request. Without it (or when fn returns ""), the link page shows the
+// outcome itself.
+func WithLinkReturnURL(fn func(linkID, partnerUserID string) string) Option {
+	return func(s *Server) { s.linkReturnURL = fn }
+}
+
 // Server is a fake VinID Pay on an httptest.Server (loopback only). It holds
 // users and wallets, links, transactions and refunds; it verifies every
 // request's header signature (and refuses reused nonces) and body signature
@@ -118,6 +132,8 @@ type Server struct {
 	signResponses bool
 	refundWindow  bool
 	maxOTPTries   int
+	linkReturnURL func(linkID, partnerUserID string) string
+	pages         *template.Template
 
 	mu              sync.Mutex
 	seq             int
@@ -135,6 +151,7 @@ type Server struct {
 	paymentURL      string
 	deliveries      []DeliveryRecord
 	failNext        map[string][]injected
+	sms             []SMS
 	dropNext        map[string]int
 }
 
@@ -147,7 +164,7 @@ type link struct {
 	id, partnerUserID, callbackURL string
 	created, expires               time.Time
 	userID, token                  string
-	unlinked                       bool
+	unlinked, cancelled            bool
 }
 
 type txn struct {
@@ -216,6 +233,7 @@ func NewServer(cfg Config, opts ...Option) (*Server, error) {
 		txns: map[string]*txn{}, invoices: map[string]*txn{}, refunds: map[string]*refund{},
 		failNext: map[string][]injected{}, dropNext: map[string]int{},
 		paymentURL: "https://merchant.example/vinidpay/ipn",
+		pages:      template.Must(template.New("pages").Parse(pagesHTML)),
 	}
 	for _, o := range opts {
 		if o != nil {

@@ -362,7 +362,7 @@ const pagesHTML = `{{define "head"}}<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.}}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#1f2933;background:#f5f7fa;line-height:1.45}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#1f2933;background:#f5f7fa;line-height:1.45}
 main{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:1.5rem}
 h1{font-size:1.35rem;margin:0 0 1rem}
 .brand{color:#d0021b;font-weight:700}
@@ -382,6 +382,7 @@ button.primary{background:#d0021b;border-color:#d0021b;color:#fff}
 .ok{background:#e3f9e5;border:1px solid #8eedc7;padding:.6rem;border-radius:4px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.4rem;border-bottom:1px solid #d9e2ec}
+tr.sms td{white-space:nowrap}
 td.otp{font-family:ui-monospace,monospace;font-size:1.15rem;font-weight:700;letter-spacing:.1em}
 </style>
 </head>

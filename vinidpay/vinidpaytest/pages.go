@@ -367,6 +367,7 @@ main{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:1.5rem}
 h1{font-size:1.35rem;margin:0 0 1rem}
 .brand{color:#d0021b;font-weight:700}
 .en{color:#627d98;font-weight:normal}
+button .en{color:inherit;opacity:.85}
 .banner{font-size:.8rem;color:#8d2b0b;background:#fff3c4;border-radius:4px;padding:.3rem .6rem;margin-bottom:1rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1rem;margin:0 0 1rem}
 dt{color:#486581}

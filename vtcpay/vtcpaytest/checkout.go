@@ -70,7 +70,7 @@ func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 
 	statuses := make([]statusOption, 0, 19)
 	for _, code := range Statuses() {
-		statuses = append(statuses, statusOption{Code: code, Label: statusLabel(code), Selected: code == StatusSuccess})
+		statuses = append(statuses, statusOption{Code: code, Label: statusLabelVI(code) + " / " + statusLabel(code), Selected: code == StatusSuccess})
 	}
 	s.render(w, http.StatusOK, "checkout", checkoutPage{
 		WebsiteID:   s.cfg.WebsiteID,
@@ -87,7 +87,7 @@ func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 // was the merchant's (its signature verified) and there is a return URL, a
 // redirect there with the status, signed.
 func (s *Server) refuse(w http.ResponseWriter, ref *refusal) {
-	page := resultPage{Title: "Payment refused", Status: ref.status, Message: s.message(ref.status), Reason: ref.reason}
+	page := resultPage{Title: "Giao dịch bị từ chối / payment refused", Status: ref.status, Message: s.message(ref.status), Reason: ref.reason}
 	w.Header().Set("X-Vtcpaytest-Status", strconv.Itoa(ref.status))
 	if ref.returnURL == "" {
 		s.render(w, http.StatusBadRequest, "result", page)
@@ -106,7 +106,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	s.count(EndpointSubmit)
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		s.render(w, http.StatusBadRequest, "result", resultPage{Title: "Bad request", Reason: "the form could not be read"})
+		s.render(w, http.StatusBadRequest, "result", resultPage{Title: "Yêu cầu không hợp lệ / bad request", Reason: "the form could not be read"})
 		return
 	}
 	form := r.PostForm
@@ -114,23 +114,25 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	switch form.Get("action") {
 	case "cancel":
 		status = StatusCancelled
+	case "insufficient":
+		status = StatusInsufficientFunds
 	case "pay":
 		status = StatusSuccess
 		if v := form.Get("status"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || !knownStatus(n) {
-				s.render(w, http.StatusBadRequest, "result", resultPage{Title: "Bad request", Reason: "status is not a status of the table"})
+				s.render(w, http.StatusBadRequest, "result", resultPage{Title: "Yêu cầu không hợp lệ / bad request", Reason: "status is not a status of the table"})
 				return
 			}
 			status = n
 		}
 	default:
-		s.render(w, http.StatusBadRequest, "result", resultPage{Title: "Bad request", Reason: "action must be pay or cancel"})
+		s.render(w, http.StatusBadRequest, "result", resultPage{Title: "Yêu cầu không hợp lệ / bad request", Reason: "action must be pay, insufficient or cancel"})
 		return
 	}
 	pt := form.Get("payment_type")
 	if !utf8.ValidString(pt) || utf8.RuneCountInString(pt) > 50 {
-		s.render(w, http.StatusBadRequest, "result", resultPage{Title: "Bad request", Reason: "payment_type is too long"})
+		s.render(w, http.StatusBadRequest, "result", resultPage{Title: "Yêu cầu không hợp lệ / bad request", Reason: "payment_type is too long"})
 		return
 	}
 	id := form.Get("trans_ref_no")
@@ -146,11 +148,11 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case t == nil:
 		s.mu.Unlock()
-		s.render(w, http.StatusNotFound, "result", resultPage{Title: "Unknown transaction", Reason: "no such transaction"})
+		s.render(w, http.StatusNotFound, "result", resultPage{Title: "Không tìm thấy giao dịch / unknown transaction", Reason: "no such transaction"})
 		return
 	case t.submitted:
 		s.mu.Unlock()
-		s.render(w, http.StatusConflict, "result", resultPage{Title: "Already finished", Status: t.Status, Message: t.Message, Reason: "the transaction is already finished"})
+		s.render(w, http.StatusConflict, "result", resultPage{Title: "Giao dịch đã kết thúc / already finished", Status: t.Status, Message: t.Message, Reason: "the transaction is already finished"})
 		return
 	}
 	t.submitted = true
@@ -168,7 +170,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 		_, _ = s.Notify(r.Context(), snap.Reference)
 	}
 
-	page := resultPage{Title: "Payment finished", Status: status, Message: snap.Message}
+	page := resultPage{Title: "Giao dịch kết thúc / payment finished", Status: status, Message: snap.Message}
 	w.Header().Set("X-Vtcpaytest-Status", strconv.Itoa(status))
 	if snap.ReturnURL == "" {
 		s.render(w, http.StatusOK, "result", page)
@@ -216,49 +218,80 @@ type resultPage struct {
 	ReturnURL string
 }
 
-// pagesHTML holds the hosted pages. Elements that a browser test drives
-// have stable ids and names: the form "checkout", the hidden "trans_ref_no",
-// the "payment_type" input, the "status" select, and the "pay" and "cancel"
-// buttons; result pages show "status", "message", "reason" and a "return"
-// link.
-const pagesHTML = `{{define "checkout"}}<!DOCTYPE html>
+// pagesHTML holds the hosted pages, in Vietnamese with English beside.
+// Elements that a browser test drives have stable ids and names: the form
+// "checkout", the hidden "trans_ref_no", the "payment_type" input, the
+// "status" select (the outcome Pay gives), and the buttons "pay",
+// "insufficient" (pay, refused for insufficient balance) and "cancel";
+// result pages show "status", "message", "reason" and a "return" link.
+const pagesHTML = `{{define "head"}}<!DOCTYPE html>
 <html lang="vi">
-<head><meta charset="utf-8"><title>VTC Pay (test double): checkout</title></head>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>VTC Pay: {{.}}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:38rem;margin:2rem auto;padding:0 1rem;color:#1f2933;background:#f5f7fa;line-height:1.45}
+main{background:#fff;border:1px solid #d9e2ec;border-radius:8px;padding:1.5rem}
+h1{font-size:1.35rem;margin:0 0 1rem}
+.brand{color:#f26522;font-weight:700}
+.en{color:#627d98;font-weight:normal}
+button .en{color:inherit;opacity:.85}
+.banner{font-size:.8rem;color:#8d2b0b;background:#fff3c4;border-radius:4px;padding:.3rem .6rem;margin-bottom:1rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1rem;margin:0 0 1rem}
+dt{color:#486581}
+dd{margin:0;font-weight:600;word-break:break-all}
+dd.amount{font-size:1.5rem;color:#0b4f71}
+label{display:block;margin:.8rem 0 .3rem}
+select,input{font:inherit;padding:.45rem;width:100%;box-sizing:border-box;border:1px solid #bcccdc;border-radius:4px}
+fieldset{border:1px dashed #bcccdc;border-radius:6px;margin:1rem 0;padding:.5rem 1rem 1rem}
+legend{color:#486581;font-size:.9rem}
+.actions{display:flex;gap:.5rem;flex-wrap:wrap;margin-top:1rem}
+button{font:inherit;padding:.55rem 1.1rem;border-radius:4px;border:1px solid #829ab1;background:#fff;cursor:pointer}
+button.primary{background:#f26522;border-color:#f26522;color:#fff}
+button.warn{border-color:#cb6e17;color:#8d2b0b}
+.error{background:#ffe3e3;border:1px solid #f29b9b;padding:.6rem;border-radius:4px}
+.ok{background:#e3f9e5;border:1px solid #8eedc7;padding:.6rem;border-radius:4px}
+</style>
+</head>
 <body>
-<h1>VTC Pay (test double)</h1>
+<main>
+<div class="banner">VTC Pay giả lập, chỉ để thử nghiệm <span class="en">/ fake VTC Pay, for testing only</span></div>
+{{end}}{{define "foot"}}</main>
+</body>
+</html>
+{{end}}{{define "checkout"}}{{template "head" "thanh toán / checkout"}}<h1><span class="brand">VTC Pay</span> Thanh toán <span class="en">/ Checkout</span></h1>
 <dl id="order">
 <dt>Website</dt><dd id="website_id">{{.WebsiteID}}</dd>
-<dt>Order</dt><dd id="reference_number">{{.Reference}}</dd>
-<dt>Amount</dt><dd id="amount">{{.Amount}}</dd>
-<dt>VTC transaction</dt><dd id="trans_ref_no_text">{{.TransRefNo}}</dd>
+<dt>Đơn hàng <span class="en">/ Order</span></dt><dd id="reference_number">{{.Reference}}</dd>
+<dt>Số tiền <span class="en">/ Amount</span></dt><dd id="amount" class="amount">{{.Amount}}</dd>
+<dt>Mã giao dịch VTC <span class="en">/ VTC transaction</span></dt><dd id="trans_ref_no_text">{{.TransRefNo}}</dd>
 </dl>
 <form id="checkout" method="post" action="{{.SubmitURL}}">
 <input type="hidden" id="trans_ref_no" name="trans_ref_no" value="{{.TransRefNo}}">
-<p><label for="payment_type">Payment type</label>
-<input id="payment_type" name="payment_type" value="{{.PaymentType}}"></p>
-<p><label for="status">Outcome when paying</label>
+<label for="payment_type">Phương thức thanh toán <span class="en">/ Payment method</span></label>
+<input id="payment_type" name="payment_type" value="{{.PaymentType}}">
+<div class="actions">
+<button type="submit" class="primary" id="pay" name="action" value="pay">Thanh toán {{.Amount}} <span class="en">/ Pay</span></button>
+<button type="submit" class="warn" id="insufficient" name="action" value="insufficient">Số dư không đủ <span class="en">/ Insufficient balance</span></button>
+<button type="submit" id="cancel" name="action" value="cancel">Hủy giao dịch <span class="en">/ Cancel</span></button>
+</div>
+<fieldset>
+<legend>Kịch bản thử nghiệm <span class="en">/ Test scenario</span></legend>
+<label for="status">Kết quả khi bấm Thanh toán <span class="en">/ Outcome when you press Pay</span></label>
 <select id="status" name="status">
 {{- range .Statuses}}
 <option value="{{.Code}}"{{if .Selected}} selected{{end}}>{{.Code}}: {{.Label}}</option>
 {{- end}}
-</select></p>
-<p><button type="submit" id="pay" name="action" value="pay">Pay</button>
-<button type="submit" id="cancel" name="action" value="cancel">Cancel</button></p>
+</select>
+</fieldset>
 </form>
-</body>
-</html>
-{{end}}{{define "result"}}<!DOCTYPE html>
-<html lang="vi">
-<head><meta charset="utf-8"><title>VTC Pay (test double): {{.Title}}</title></head>
-<body>
-<h1>{{.Title}}</h1>
-<p>Status <span id="status">{{.Status}}</span>: <span id="message">{{.Message}}</span></p>
+{{template "foot"}}{{end}}{{define "result"}}{{template "head" .Title}}<h1>{{.Title}}</h1>
+<p class="{{if eq .Status 1}}ok{{else}}error{{end}}">Trạng thái <span class="en">/ Status</span> <span id="status">{{.Status}}</span>: <span id="message">{{.Message}}</span></p>
 {{- if .Reason}}
 <p id="reason">{{.Reason}}</p>
 {{- end}}
 {{- if .ReturnURL}}
-<p><a id="return" href="{{.ReturnURL}}">Back to the merchant</a></p>
+<p><a id="return" href="{{.ReturnURL}}">Quay lại trang của đơn vị <span class="en">/ back to the merchant</span></a></p>
 {{- end}}
-</body>
-</html>
-{{end}}`
+{{template "foot"}}{{end}}`

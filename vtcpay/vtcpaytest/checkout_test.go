@@ -79,7 +79,7 @@ func TestCheckoutAccepted(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: HTTP %d: %s", ref, resp.StatusCode, body)
 		}
-		for _, want := range []string{`id="pay"`, `id="cancel"`, `name="status"`, `name="trans_ref_no"`, "150.000 VND", ref, "123456", `action="/portalgateway/checkout/submit"`} {
+		for _, want := range []string{`id="pay"`, `id="cancel"`, `id="insufficient"`, `<meta charset="utf-8">`, `name="viewport"`, "Số tiền", "Amount", `name="status"`, `name="trans_ref_no"`, "150.000 ₫", ref, "123456", `action="/portalgateway/checkout/submit"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: page lacks %q", ref, want)
 			}
@@ -427,6 +427,38 @@ func TestPayCancelButton(t *testing.T) {
 	}
 }
 
+func TestPayInsufficientButton(t *testing.T) {
+	t.Parallel()
+	m := newMerchant(t)
+	s := NewTestServer(t, Config{ReceivingURL: m.URL})
+	_, body := get(t, s, checkoutURL(s, DefaultSecretKey, order("ORDER-1", "150000", "https://shop.example/r")))
+	id, ok := formValue(body, "trans_ref_no")
+	if !ok {
+		t.Fatal("no trans_ref_no on the page")
+	}
+	hc := *s.Client()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// The button wins over the status select, as Cancel does.
+	r, err := hc.PostForm(s.URL()+"/checkout/submit", url.Values{"trans_ref_no": {id}, "action": {"insufficient"}, "status": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	loc, err := r.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := verifyReturn(t, DefaultSecretKey, loc); q.Get("status") != "-5" {
+		t.Errorf("status %s, want -5", q.Get("status"))
+	}
+	if tx, _ := s.Transaction("ORDER-1"); tx.Status != StatusInsufficientFunds {
+		t.Errorf("transaction %+v", tx)
+	}
+	if fields := verifyIPN(t, DefaultSecretKey, m.received()[0]); fields[4] != "-5" {
+		t.Errorf("notification data %v, want status -5", fields)
+	}
+}
+
 func TestPayMessageKnob(t *testing.T) {
 	t.Parallel()
 	m := newMerchant(t)
@@ -509,6 +541,8 @@ func TestSubmitHostile(t *testing.T) {
 	}{
 		{"no action", url.Values{"trans_ref_no": {id}}, 400},
 		{"bad action", url.Values{"trans_ref_no": {id}, "action": {"steal"}}, 400},
+		{"action in capitals", url.Values{"trans_ref_no": {id}, "action": {"INSUFFICIENT"}}, 400},
+		{"insufficient, unknown transaction", url.Values{"trans_ref_no": {"x"}, "action": {"insufficient"}}, 404},
 		{"unknown status", url.Values{"trans_ref_no": {id}, "action": {"pay"}, "status": {"2"}}, 400},
 		{"status not a number", url.Values{"trans_ref_no": {id}, "action": {"pay"}, "status": {"x"}}, 400},
 		{"unknown transaction", url.Values{"trans_ref_no": {"1"}, "action": {"pay"}}, 404},
@@ -690,7 +724,7 @@ func TestParseAmount(t *testing.T) {
 		currency string
 		minor    int64
 		want     string
-	}{{"VND", 150000, "150.000 VND"}, {"VND", 999, "999 VND"}, {"VND", 1000, "1.000 VND"}, {"USD", 1205, "12.05 USD"}} {
+	}{{"VND", 150000, "150.000 ₫"}, {"VND", 999, "999 ₫"}, {"VND", 1000, "1.000 ₫"}, {"VND", 1234567890, "1.234.567.890 ₫"}, {"USD", 1205, "$12.05"}} {
 		if got := displayAmount(tt.currency, tt.minor); got != tt.want {
 			t.Errorf("displayAmount(%s, %d) = %q, want %q", tt.currency, tt.minor, got, tt.want)
 		}

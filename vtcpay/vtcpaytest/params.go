@@ -238,11 +238,11 @@ func formatMinor(currency string, minor int64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
 }
 
-// displayAmount formats an amount for the hosted page: "150.000 VND",
-// "12.50 USD".
+// displayAmount formats an amount for the hosted page as Vietnamese users
+// read it: "150.000 ₫"; USD as "$12.50".
 func displayAmount(currency string, minor int64) string {
 	if currency == "USD" {
-		return formatMinor(currency, minor) + " USD"
+		return "$" + formatMinor(currency, minor)
 	}
 	s := strconv.FormatInt(minor, 10)
 	var b strings.Builder
@@ -252,7 +252,7 @@ func displayAmount(currency string, minor int64) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String() + " VND"
+	return b.String() + " ₫"
 }
 
 // validPaymentType reports whether pt is a code of the seed's bank table

@@ -7,6 +7,7 @@ const (
 	StatusInitial            = 0   // transaction created, not finished
 	StatusFailed             = -1  // failed transaction
 	StatusCancelled          = -9  // the customer cancelled
+	StatusInsufficientFunds  = -5  // the customer's balance is not sufficient
 	StatusAmountTooSmall     = -22 // order amount too small
 	StatusInvalidCurrency    = -24 // currency not VND or USD
 	StatusNoReceiverAccount  = -25 // the merchant's receiving account does not exist
@@ -68,6 +69,53 @@ func statusLabel(code int) string {
 		return "WebsiteID does not exist"
 	case -99:
 		return "Undefined errors and transaction status"
+	}
+	return ""
+}
+
+// statusLabelVI is a short Vietnamese label of a status code for the
+// hosted page (the fake's own wording; the seed gives English only), or ""
+// for a code outside the table.
+func statusLabelVI(code int) string {
+	switch code {
+	case 0:
+		return "Giao dịch đang khởi tạo"
+	case 1:
+		return "Giao dịch thành công"
+	case 7:
+		return "Đã trừ tiền khách hàng, chờ VTC duyệt"
+	case -1:
+		return "Giao dịch thất bại"
+	case -9:
+		return "Khách hàng hủy giao dịch"
+	case -3:
+		return "Quản trị VTC hủy giao dịch"
+	case -4:
+		return "Tài khoản không đủ điều kiện giao dịch"
+	case -5:
+		return "Số dư tài khoản không đủ"
+	case -6:
+		return "Lỗi giao dịch tại VTC"
+	case -7:
+		return "Nhập sai thông tin thanh toán (tài khoản hoặc OTP)"
+	case -8:
+		return "Vượt hạn mức giao dịch trong ngày"
+	case -22:
+		return "Số tiền đơn hàng quá nhỏ"
+	case -24:
+		return "Loại tiền không hợp lệ"
+	case -25:
+		return "Tài khoản nhận tiền của đơn vị không tồn tại"
+	case -28:
+		return "Thiếu tham số bắt buộc"
+	case -29:
+		return "Tham số không hợp lệ"
+	case -21:
+		return "Trùng mã đơn hàng"
+	case -23:
+		return "WebsiteID không tồn tại"
+	case -99:
+		return "Lỗi không xác định"
 	}
 	return ""
 }

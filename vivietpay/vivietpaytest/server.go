@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"encoding/hex"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -41,6 +40,10 @@ type Config struct {
 	Notify http.Handler
 	// Delivery says how results reach Notify (default DeliverOnce).
 	Delivery Delivery
+	// HideDemoHints hides what the pages show a demo payer and a real
+	// gateway never would: the OTP "sent by SMS", on the OTP page, and the
+	// wallet accounts with their passwords and balances, on the login page.
+	HideDemoHints bool
 }
 
 // Delivery is how the fake delivers a result to Config.Notify.
@@ -351,7 +354,7 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/vipay/pay/"+ss.id+"/result", http.StatusSeeOther)
 		return
 	}
-	s.render(w, loginPage, ss)
+	s.render(w, http.StatusOK, loginPage, ss)
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -375,8 +378,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	case "pay":
 	default:
-		ss.errorMessage = "choose pay or cancel"
-		s.render(w, loginPage, ss)
+		ss.errorMessage = "Hãy chọn Thanh toán hoặc Hủy / choose pay or cancel"
+		s.render(w, http.StatusBadRequest, loginPage, ss)
 		return
 	}
 	// Step 4: authenticate, then check the account and the transaction.
@@ -388,9 +391,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.finish(w, r, ss, vivietpay.CodeAuthFailed)
 			return
 		}
-		ss.errorMessage = "wrong account or password"
-		w.WriteHeader(http.StatusUnauthorized)
-		s.render(w, loginPage, ss)
+		ss.errorMessage = "Sai số điện thoại hoặc mật khẩu / wrong account or password"
+		s.render(w, http.StatusUnauthorized, loginPage, ss)
 		return
 	}
 	ss.account = phone
@@ -433,7 +435,7 @@ func (s *Server) handleOTPPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/vipay/pay/"+ss.id, http.StatusSeeOther)
 		return
 	}
-	s.render(w, otpPage, ss)
+	s.render(w, http.StatusOK, otpPage, ss)
 }
 
 // ---- step 4 (OTP) and step 5: accounting -------------------------------------
@@ -463,9 +465,8 @@ func (s *Server) handleOTP(w http.ResponseWriter, r *http.Request) {
 			s.finish(w, r, ss, vivietpay.CodeWrongOTP)
 			return
 		}
-		ss.errorMessage = fmt.Sprintf("wrong otp, %d tries left", 3-ss.otpFails)
-		w.WriteHeader(http.StatusUnauthorized)
-		s.render(w, otpPage, ss)
+		ss.errorMessage = fmt.Sprintf("Mã OTP không đúng, còn %d lần thử / wrong otp, %d tries left", 3-ss.otpFails, 3-ss.otpFails)
+		s.render(w, http.StatusUnauthorized, otpPage, ss)
 		return
 	}
 	if s.scenario == ScenarioSystemError {
@@ -577,7 +578,7 @@ func (s *Server) handleResult(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/vipay/pay/"+ss.id, http.StatusSeeOther)
 		return
 	}
-	s.render(w, resultPage, ss)
+	s.render(w, http.StatusOK, resultPage, ss)
 }
 
 // ---- modelled query and refund ---------------------------------------------
@@ -675,78 +676,3 @@ func (s *Server) handleRefund(v2 bool) http.HandlerFunc {
 			{"refund_trans_no", rf.transNo}, {"message", "success"}}, ids...))
 	}
 }
-
-// ---- pages -----------------------------------------------------------------
-
-type pageData struct {
-	MerchantSite string
-	SessionID    string
-	OrderNo      string
-	Description  string
-	ReturnURL    string
-	Amount       string
-	Code         string
-	Message      string
-	Success      bool
-	Error        string
-}
-
-func (s *Server) render(w http.ResponseWriter, t *template.Template, ss *session) {
-	d := pageData{
-		MerchantSite: s.cfg.MerchantSite,
-		SessionID:    ss.id,
-		OrderNo:      ss.pay.OrderNo,
-		Description:  ss.desc,
-		ReturnURL:    ss.pay.ReturnURL,
-		Amount:       strconv.FormatInt(ss.pay.Amount, 10),
-		Code:         string(ss.pay.Code),
-		Message:      ss.pay.Code.Description(),
-		Success:      ss.pay.Code == vivietpay.CodeSuccess,
-		Error:        ss.errorMessage,
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = t.Execute(w, d)
-}
-
-func (s *Server) errorPage(w http.ResponseWriter, status int, code vivietpay.ResponseCode, msg string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_ = errorTmpl.Execute(w, struct{ Code, Message string }{string(code), msg})
-}
-
-var (
-	loginPage = template.Must(template.New("login").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>Ví Việt - Thanh toán</title></head><body>
-<h1>Thanh toán đơn hàng</h1>
-<p>Đơn vị: <b id="merchant">{{.MerchantSite}}</b> · Đơn hàng: <b id="order">{{.OrderNo}}</b></p>
-<p>Mô tả: <span id="description">{{.Description}}</span></p>
-<p>Số tiền: <b id="amount">{{.Amount}}</b> VND</p>
-{{if .Error}}<p class="error" id="error">{{.Error}}</p>{{end}}
-<form method="post" action="/vipay/pay/{{.SessionID}}">
-<label>Số điện thoại Ví Việt <input name="account" autocomplete="username"></label>
-<label>Mật khẩu <input name="password" type="password"></label>
-<button name="action" value="pay">Thanh toán</button>
-<button name="action" value="cancel">Hủy giao dịch</button>
-</form></body></html>`))
-	otpPage = template.Must(template.New("otp").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>Ví Việt - OTP</title></head><body>
-<h1>Xác thực OTP</h1>
-<p>Mã OTP đã được gửi tới số điện thoại của quý khách.</p>
-{{if .Error}}<p class="error" id="error">{{.Error}}</p>{{end}}
-<form method="post" action="/vipay/pay/{{.SessionID}}/otp">
-<label>OTP <input name="otp" inputmode="numeric"></label>
-<button name="action" value="confirm">Xác nhận</button>
-<button name="action" value="cancel">Hủy giao dịch</button>
-</form></body></html>`))
-	resultPage = template.Must(template.New("result").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>Ví Việt - Kết quả</title>
-<meta http-equiv="refresh" content="5;url={{.ReturnURL}}"></head><body>
-<h1 id="outcome">{{if .Success}}Giao dịch thành công{{else}}Giao dịch không thành công{{end}}</h1>
-<p>Mã: <b id="code">{{.Code}}</b> ({{.Message}})</p>
-<p><a id="return-link" href="{{.ReturnURL}}">Quay lại trang của đơn vị</a></p>
-</body></html>`))
-	errorTmpl = template.Must(template.New("error").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>Ví Việt - Lỗi</title></head><body>
-<h1>Giao dịch không hợp lệ</h1><p>Mã: <b id="code">{{.Code}}</b></p><p id="error">{{.Message}}</p>
-</body></html>`))
-)

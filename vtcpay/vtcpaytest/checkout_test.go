@@ -3,6 +3,7 @@ package vtcpaytest
 import (
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -729,4 +730,47 @@ func TestParseAmount(t *testing.T) {
 			t.Errorf("displayAmount(%s, %d) = %q, want %q", tt.currency, tt.minor, got, tt.want)
 		}
 	}
+}
+
+// FuzzSubmit posts arbitrary forms to the hosted page's submit: never a
+// 5xx, and the transaction changes only for a known action, to the status
+// that action (or, for pay, the status field) names.
+func FuzzSubmit(f *testing.F) {
+	for _, s := range []string{
+		"trans_ref_no=100001&action=pay", "trans_ref_no=100001&action=pay&status=-7", "trans_ref_no=100001&action=cancel&status=1",
+		"trans_ref_no=100001&action=insufficient", "trans_ref_no=100001&action=insufficient&action=pay", "trans_ref_no=100001&action=pay&status=2",
+		"trans_ref_no=%zz&action=pay", "action=pay", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		s := NewServer(Config{}, WithoutNotify())
+		defer s.Close()
+		resp, _ := get(t, s, checkoutURL(s, DefaultSecretKey, order("ORDER-1", "150000", "https://shop.example/r")))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("checkout: HTTP %d", resp.StatusCode)
+		}
+		req := httptest.NewRequest(http.MethodPost, BasePath+"/checkout/submit", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		s.handleSubmit(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("POST %q: HTTP %d", body, rec.Code)
+		}
+		tx, _ := s.Transaction("ORDER-1")
+		if tx.Status == StatusInitial {
+			return
+		}
+		v, err := url.ParseQuery(body)
+		if err != nil || v.Get("trans_ref_no") != tx.TransRefNo {
+			t.Fatalf("POST %q changed the transaction to %d", body, tx.Status)
+		}
+		want := map[string]int{"cancel": StatusCancelled, "insufficient": StatusInsufficientFunds, "pay": StatusSuccess}[v.Get("action")]
+		if v.Get("action") == "pay" && v.Get("status") != "" {
+			want, _ = strconv.Atoi(v.Get("status"))
+		}
+		if tx.Status != want || rec.Code != http.StatusSeeOther {
+			t.Fatalf("POST %q: status %d (HTTP %d), want %d", body, tx.Status, rec.Code, want)
+		}
+	})
 }

@@ -13,7 +13,8 @@
 //     public key. The fake's signing strings are written independently of
 //     the vinidpay package, so a signing mistake there fails here;
 //   - links expire (WithLinkExpiry); the customer's confirmation is
-//     Server.ConfirmLink;
+//     Server.ConfirmLink, or the link page in a browser (below); a cancel
+//     is Server.CancelLink;
 //   - a payment of X dong or more (WithOTPThreshold) waits for an OTP
 //     (Server.OTP reads the one "sent by SMS"; WithOTPExpiry; three wrong
 //     tries fail the transaction); below X it is debited at once;
@@ -33,7 +34,32 @@
 // MerchantBalance, HeldBalance, Transaction and Deliveries let tests see
 // the money. A settable Clock drives expiries.
 //
+// # Browser pages
+//
+// Plain, self-contained HTML (no script, a little inline CSS) in
+// Vietnamese with English beside, amounts as "150.000 ₫", stand-ins for
+// what VinID shows the customer:
+//
+//   - GET /link/{id}, the link's web_url: the merchant (partner code), the
+//     link and its expiry, the QR code of the web_url ("qr", a PNG served at
+//     GET /link/{id}/qr.png, for the VinID app to scan), a select of the
+//     fake's users by masked phone ("user", with id and balance) and the
+//     buttons "confirm" and "cancel". POST /link/{id} confirms as that user
+//     (ConfirmLink, the link callback with the token) or cancels (CancelLink:
+//     a link callback with status FAIL and no token, which vinidpay reports
+//     as ErrLinkFailed; LinkStatus then answers CodeLinkCancelled). The
+//     browser is then redirected (303) to the host's WithLinkReturnURL,
+//     never to a URL taken from the request; without one the page shows the
+//     outcome ("result"). An unknown (404), expired (410), used or cancelled
+//     (409) link, an unknown user or a malformed form (400) show a message
+//     ("error") and a way back to the merchant, never a 500.
+//   - GET /sms, the customer's phone: every OTP the fake "sent" for a
+//     payment at or above the OTP threshold, newest first (masked phone,
+//     transaction, invoice, OTP, time in Vietnam), one row per message with
+//     data-transaction set to the transaction id; SentSMS returns the same.
+//
 // The 422xxxx meta codes (insufficient balance, wrong or expired OTP,
-// expired link, refund too large, duplicate) are the fake's own: VinID
-// publishes none for these.
+// expired or cancelled link, refund too large, duplicate) are the fake's
+// own: VinID publishes none for these. The link page, the cancel's FAIL
+// callback and the SMS page are modelled too.
 package vinidpaytest

@@ -17,9 +17,25 @@
 //     merchant with a signed result; it can also deliver the result in
 //     process to a handler, once, twice, tampered or never ([Delivery]).
 //
+// The pages work in a real browser: plain, self-contained HTML (no script,
+// a little inline CSS, a viewport for phones) in Vietnamese with English
+// beside, amounts as Vietnamese users read them ("150.000 ₫"), and stable
+// ids for tests: "account", "password", "pay" and "cancel" on the login
+// page; "otp", "confirm" and "cancel" on the OTP page; "error" when the
+// payer must retry (a wrong password, a wrong OTP with the tries left);
+// "outcome", "code" and "return-link" on the result page, which also
+// refreshes to the merchant after 5 seconds. As a demo aid, which a real
+// gateway never shows, the login page lists the wallet accounts (phone,
+// password, balance, limit, status: "demo-accounts") and the OTP page shows
+// the OTP it "sent" ("demo-otp"); Config.HideDemoHints hides both. Every
+// failure of step 4 is reachable from the browser with an account made for
+// it (AddAccount): a low Balance gives insufficient balance (07), a Limit
+// below the amount 06, Status Locked 05; or with SetScenario.
+//
 // It answers the modelled query and refund APIs of package vivietpay, with
 // refunds idempotent by refund_ref. [Scenario] forces each failure of step 4;
-// [Payer] drives the pages with net/http and a cookie jar, no browser.
+// [Payer] drives the pages with net/http and a cookie jar, no browser; the
+// browser tests (browser_test.go) drive them in headless Chromium.
 //
 // The fake reads and writes messages with its own code, apart from the
 // client's, so that a signing bug on either side fails the tests.

@@ -23,10 +23,20 @@
 // DefaultSecretKey, DefaultReceiverAccount, DefaultKeySign), which are made
 // up and belong to no merchant.
 //
-// The hosted page (GET URL()+"/checkout.html") is plain HTML that a browser
-// test can drive: a "status" select offering every status of the seed's
-// table as the payment's outcome, and "pay" and "cancel" buttons. Pay does
-// the same programmatically.
+// # The hosted page in a browser
+//
+// GET URL()+"/checkout.html" is a plain, self-contained HTML page (no
+// script, a little inline CSS, a viewport for phones) in Vietnamese with
+// English beside, showing the website, the order, the amount as Vietnamese
+// users read it ("150.000 ₫"; USD "$12.50") and VTC's transaction number.
+// The payer chooses the outcome with buttons that a browser test clicks by
+// id: "pay" (the outcome is the "status" select's, success by default; it
+// offers every status of the seed's table as a test scenario), "insufficient"
+// (status -5, insufficient balance) and "cancel" (status -9). The fake
+// records the outcome, POSTs the notification, and redirects the browser
+// (303) to the merchant's signed return URL, as the real gateway does; with
+// no return URL at all it shows a result page ("status", "message",
+// "reason"). Pay does the same without a browser.
 //
 // # What follows published material
 //

@@ -23,6 +23,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/thanhtoan/thanhtoan/internal/amountfmt"
 )
 
 // mailTemplates holds the email templates: templates/layout.html, and for each
@@ -385,39 +387,19 @@ func FormatAmount(amount decimal.Decimal, currency string) (string, error) {
 		if !amount.IsInteger() {
 			return "", fmt.Errorf("checkout: format amount: %s VND is not a whole number of dong", amount)
 		}
-		return groupThousands(amount.BigInt().String(), '.') + " ₫", nil
+		return amountfmt.Group(amount.BigInt().String(), '.') + " ₫", nil
 	case "USD":
 		if !amount.Equal(amount.Truncate(2)) {
 			return "", fmt.Errorf("checkout: format amount: %s USD has fractions of a cent", amount)
 		}
 		s := amount.StringFixed(2)
 		dot := strings.IndexByte(s, '.')
-		return "$" + groupThousands(s[:dot], ',') + s[dot:], nil
+		return "$" + amountfmt.Group(s[:dot], ',') + s[dot:], nil
 	case "":
 		return "", errors.New("checkout: format amount: empty currency")
 	default:
 		return "", fmt.Errorf("checkout: format amount: unsupported currency %q", currency)
 	}
-}
-
-// groupThousands puts sep between groups of three digits of a string of
-// decimal digits.
-func groupThousands(digits string, sep byte) string {
-	if len(digits) <= 3 {
-		return digits
-	}
-	var b strings.Builder
-	b.Grow(len(digits) + len(digits)/3)
-	first := len(digits) % 3
-	if first == 0 {
-		first = 3
-	}
-	b.WriteString(digits[:first])
-	for i := first; i < len(digits); i += 3 {
-		b.WriteByte(sep)
-		b.WriteString(digits[i : i+3])
-	}
-	return b.String()
 }
 
 // Bytes encodes e as an RFC 5322 message: From, To, Subject (RFC 2047

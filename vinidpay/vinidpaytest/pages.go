@@ -6,10 +6,11 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/thanhtoan/thanhtoan/internal/amountfmt"
 )
 
 // The browser pages of the fake: the link confirmation page that a link's
@@ -145,7 +146,7 @@ func (s *Server) linkDataLocked(l *link) linkPageData {
 func (s *Server) userOptionsLocked() []userOption {
 	opts := make([]userOption, 0, len(s.users))
 	for _, u := range s.users {
-		opts = append(opts, userOption{ID: u.id, Label: maskPhone(u.phone) + " · " + u.id + " · " + formatVND(u.balance)})
+		opts = append(opts, userOption{ID: u.id, Label: maskPhone(u.phone) + " · " + u.id + " · " + amountfmt.VND(u.balance)})
 	}
 	sort.Slice(opts, func(i, j int) bool { return opts[i].ID < opts[j].ID })
 	return opts
@@ -315,26 +316,6 @@ func linkErrorText(err error) string {
 // shows it.
 func vietnamTime(t time.Time) string {
 	return t.In(time.FixedZone("ICT", 7*3600)).Format("15:04:05 02/01/2006")
-}
-
-// formatVND formats whole dong as Vietnamese users read it: "150.000 ₫".
-func formatVND(n int64) string {
-	neg := n < 0
-	d := strconv.FormatInt(n, 10)
-	if neg {
-		d = d[1:]
-	}
-	var b []byte
-	if neg {
-		b = append(b, '-')
-	}
-	for i := 0; i < len(d); i++ {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			b = append(b, '.')
-		}
-		b = append(b, d[i])
-	}
-	return string(b) + " ₫"
 }
 
 func (s *Server) renderPage(w http.ResponseWriter, code int, name string, data any) {

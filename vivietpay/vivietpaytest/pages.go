@@ -5,8 +5,8 @@ import (
 	"html/template"
 	"net/http"
 	"sort"
-	"strconv"
 
+	"github.com/thanhtoan/thanhtoan/internal/amountfmt"
 	"github.com/thanhtoan/thanhtoan/vivietpay"
 )
 
@@ -68,7 +68,7 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, ss *sess
 		OrderNo:      ss.pay.OrderNo,
 		Description:  ss.desc,
 		ReturnURL:    ss.pay.ReturnURL,
-		Amount:       formatVND(ss.pay.Amount),
+		Amount:       amountfmt.VND(ss.pay.Amount),
 		Code:         string(ss.pay.Code),
 		Message:      ss.pay.Code.Description(),
 		MessageVI:    codeVI(ss.pay.Code),
@@ -110,9 +110,9 @@ func (s *Server) write(w http.ResponseWriter, status int, name string, data any)
 func (s *Server) demoAccountsLocked() []demoAccount {
 	out := make([]demoAccount, 0, len(s.accounts))
 	for _, a := range s.accounts {
-		d := demoAccount{Phone: a.Phone, Password: a.Password, Balance: formatVND(a.Balance), Limit: "—"}
+		d := demoAccount{Phone: a.Phone, Password: a.Password, Balance: amountfmt.VND(a.Balance), Limit: "—"}
 		if a.Limit > 0 {
-			d.Limit = formatVND(a.Limit)
+			d.Limit = amountfmt.VND(a.Limit)
 		}
 		switch a.Status {
 		case Active:
@@ -160,22 +160,6 @@ func codeVI(c vivietpay.ResponseCode) string {
 		return "lỗi hệ thống"
 	}
 	return "lỗi"
-}
-
-// formatVND formats whole dong as Vietnamese users read it: "150.000 ₫".
-func formatVND(n int64) string {
-	d := strconv.FormatInt(n, 10)
-	var b []byte
-	if n < 0 {
-		b, d = append(b, '-'), d[1:]
-	}
-	for i := 0; i < len(d); i++ {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			b = append(b, '.')
-		}
-		b = append(b, d[i])
-	}
-	return string(b) + " ₫"
 }
 
 // pages is parsed once; templates are safe for concurrent use and never

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/thanhtoan/thanhtoan/internal/amountfmt"
 )
 
 // maxQueryBytes caps the checkout query the fake parses.
@@ -242,17 +244,9 @@ func formatMinor(currency string, minor int64) string {
 // read it: "150.000 ₫"; USD as "$12.50".
 func displayAmount(currency string, minor int64) string {
 	if currency == "USD" {
-		return "$" + formatMinor(currency, minor)
+		return amountfmt.USD(minor)
 	}
-	s := strconv.FormatInt(minor, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + " ₫"
+	return amountfmt.VND(minor)
 }
 
 // validPaymentType reports whether pt is a code of the seed's bank table

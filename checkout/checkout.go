@@ -765,6 +765,15 @@ func (c *Client) submitOTP(ctx context.Context, o Order, otp, share string) (Nex
 			if errors.Is(err, ErrPaymentFailed) {
 				return c.finish(ctx, o, gw, GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: err.Error()}, srcOTP)
 			}
+			// A refused OTP may have ended the payment (VinID fails it
+			// after its last try, or at the OTP's expiry, answering with
+			// the same code as a retryable wrong OTP). Ask the gateway, so
+			// that the payer is not sent back to an OTP form that can no
+			// longer succeed.
+			if q, qerr := gw.Query(ctx, a.Reference); qerr == nil && q.Outcome == OutcomeFailed {
+				q.Reference = a.Reference
+				return c.finish(ctx, o, gw, q, srcQuery)
+			}
 			return Next{Kind: NextOTP, Order: o}, err
 		}
 		r.Reference = a.Reference

@@ -519,3 +519,38 @@ func TestVinIDDeclinedAtCreate(t *testing.T) {
 		t.Fatalf("provisioned %d times", n)
 	}
 }
+
+// VinID fails a payment at its last wrong OTP but answers with the same code
+// as a wrong OTP that may be retried: SubmitOTP asks the gateway, so the
+// third wrong OTP cancels the order at once instead of asking for another.
+func TestVinIDWrongOTPsFailThePayment(t *testing.T) {
+	t.Parallel()
+	e := newVinIDEnv(t, 100_000, "req")
+	before := e.walletBalance("req")
+	o := e.order("req", 150000)
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vinidpay"})
+	if err != nil || next.Kind != checkout.NextOTP {
+		t.Fatalf("Pay = %v, %v; want an OTP", next.Kind, err)
+	}
+	for try := 1; try <= 2; try++ {
+		next, err = e.c.SubmitOTP(e.ctx, o.ID, "000000x")
+		if err == nil || next.Kind != checkout.NextOTP {
+			t.Fatalf("wrong OTP %d: %v, %v; want an error and another OTP", try, next.Kind, err)
+		}
+		e.wantState(o.ID, checkout.StateAwaitingPayment)
+	}
+	next, err = e.c.SubmitOTP(e.ctx, o.ID, "000000x")
+	if !errors.Is(err, checkout.ErrPaymentFailed) || next.Kind != checkout.NextDone {
+		t.Fatalf("last wrong OTP: %v, %v; want done with ErrPaymentFailed", next.Kind, err)
+	}
+	got := e.wantState(o.ID, checkout.StateCancelled)
+	if len(got.Attempts) != 1 || got.Attempts[0].Outcome != checkout.OutcomeFailed {
+		t.Fatalf("attempts = %+v", got.Attempts)
+	}
+	if b := e.walletBalance("req"); b != before {
+		t.Fatalf("payer's VinID wallet: %d, want %d", b, before)
+	}
+	if n := e.prov.provisioned(); n != 0 {
+		t.Fatalf("provisioned %d times", n)
+	}
+}

@@ -557,8 +557,20 @@ func (a *app) submitOTP(w http.ResponseWriter, r *http.Request) {
 		a.redirect(w, r, "/orders/"+o.ID+"/otp")
 		return
 	}
-	next, err := a.c.SubmitOTP(r.Context(), o.ID, otp)
-	a.drainVinID(r.Context())
+	ctx := r.Context()
+	next, err := a.c.SubmitOTP(ctx, o.ID, otp)
+	a.drainVinID(ctx)
+	if next.Kind == checkout.NextOTP && err != nil {
+		// Checkout answers "enter the OTP" after any refusal, also after
+		// VinID failed the payment (the third wrong OTP); a Sweep queries
+		// VinID and cancels the order then.
+		if err := a.Sweep(ctx); err != nil {
+			a.log.Warn("merchant: sweep after a refused OTP", "err", err)
+		}
+		if o, oerr := a.c.Order(ctx, o.ID); oerr == nil && o.State.Final() {
+			next, err = checkout.Next{Kind: checkout.NextDone, Order: o}, checkout.ErrPaymentFailed
+		}
+	}
 	a.next(w, r, s, o.ID, next, err)
 }
 
@@ -778,7 +790,7 @@ func (a *app) mailMessage(w http.ResponseWriter, r *http.Request) {
 		a.notFound(w, r, &s)
 		return
 	}
-	a.render(w, r, &s, http.StatusOK, "mail", "nav_mailbox", mailData{N: n, From: e.From.String(), To: e.To.String(),
+	a.render(w, r, &s, http.StatusOK, "mail", "nav_mailbox", mailData{N: n, From: e.From.String(), To: e.To.Address,
 		Subject: e.Subject, Date: when(e.Date), Body: linkify(e.Text)})
 }
 

@@ -95,15 +95,9 @@ type app struct {
 	mu         sync.Mutex
 	closed     bool
 	sessions   map[string]*session
-	tokens     map[string]string       // customer ID -> VinID user token
-	links      map[string]*pendingLink // VinID link ID -> link waiting for confirmation
-	vinidQueue []string                // VinID payment notifications to apply
-	recent     map[string][]string     // customer ID -> order IDs, newest first
-}
-
-type pendingLink struct {
-	Customer string
-	Resp     *vinidpay.LinkWalletResponse
+	tokens     map[string]string   // customer ID -> VinID user token
+	vinidQueue []string            // VinID payment notifications to apply
+	recent     map[string][]string // customer ID -> order IDs, newest first
 }
 
 // newApp starts the fakes and builds checkout on them. Close it when done.
@@ -123,7 +117,7 @@ func newApp(ctx context.Context, cfg config) (_ *app, err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &app{cfg: cfg, log: log, msgs: map[string]map[string]string{},
-		sessions: map[string]*session{}, tokens: map[string]string{}, links: map[string]*pendingLink{},
+		sessions: map[string]*session{}, tokens: map[string]string{},
 		recent: map[string][]string{}}
 	for _, l := range languages {
 		a.msgs[l] = messages(l)
@@ -218,7 +212,7 @@ func (a *app) startGateways(ctx context.Context) ([]checkout.Gateway, error) {
 	// payer confirms with the OTP VinID sent by SMS. VinID notifies before
 	// it answers the payment call, while checkout holds the order: the
 	// notifications are queued and applied after the call (drainVinID).
-	var opts []vinidpaytest.Option
+	opts := []vinidpaytest.Option{vinidpaytest.WithLinkReturnURL(func(string, string) string { return a.cfg.BaseURL + "/vinid/linked" })}
 	if a.cfg.VinIDOTPThreshold > 0 {
 		opts = append(opts, vinidpaytest.WithOTPThreshold(a.cfg.VinIDOTPThreshold))
 	}
@@ -272,6 +266,10 @@ func (a *app) vinidLinked(customerID string) bool {
 // before anything is read, it gives the customer's wallet token.
 func (a *app) handleLinkCallback(w http.ResponseWriter, r *http.Request) {
 	cb, err := a.vinidClient.VerifyLinkCallback(r)
+	if errors.Is(err, vinidpay.ErrLinkFailed) && cb != nil {
+		_, _ = io.WriteString(w, "OK") // verified: the customer cancelled
+		return
+	}
 	if err != nil || !cb.Linked() {
 		a.log.Warn("merchant: VinID link callback refused", "err", err)
 		http.Error(w, "invalid callback", http.StatusBadRequest)
@@ -283,7 +281,6 @@ func (a *app) handleLinkCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	a.mu.Lock()
 	a.tokens[cb.PartnerUserID] = cb.UserToken
-	delete(a.links, cb.LinkReferenceID)
 	a.mu.Unlock()
 	_, _ = io.WriteString(w, "OK")
 }

@@ -226,10 +226,10 @@ func TestBrowserGatewayViViet(t *testing.T) {
 	id := b.buy("2", "4", "40", "1", "hn1")
 	b.payWith(checkout.MethodGateway, "vietpay")
 	// Ví Việt's login page, then its OTP page.
-	b.want("#amount", "340000")
-	b.set(`input[name="account"]`, vietAccounts[0].Phone)
-	b.set(`input[name="password"]`, vietAccounts[0].Password)
-	b.click(`button[value="pay"]`)
+	b.want("#amount", "340.000 ₫")
+	b.set("#account", vietAccounts[0].Phone)
+	b.set("#password", vietAccounts[0].Password)
+	b.click("#pay")
 	otpPage := b.location()
 	// The OTP "sent by SMS" shows on the demo's SMS page.
 	b.open("/sms")
@@ -243,9 +243,12 @@ func TestBrowserGatewayViViet(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(otpPage)); err != nil {
 		t.Fatal(err)
 	}
-	b.set(`input[name="otp"]`, code)
-	b.click(`button[value="confirm"]`)
-	b.want("#outcome", "Giao dịch thành công")
+	b.want("#demo-otp", code) // Ví Việt's own demo hint agrees
+	b.set("#otp", code)
+	b.click("#confirm")
+	if got := b.text("#outcome"); !strings.HasPrefix(got, "Giao dịch thành công") {
+		t.Errorf("Ví Việt says %q", got)
+	}
 	b.click("#return-link")
 	b.want("#state", "Hoàn tất")
 	b.want("#gateway-used", "Ví Việt")
@@ -255,15 +258,22 @@ func TestBrowserGatewayViViet(t *testing.T) {
 	b.screenshot()
 }
 
-// linkVinID goes through the demo's VinID wallet link, as user i.
-func (b *tab) linkVinID(i string) {
+// linkVinID links a VinID wallet on the fake VinID's link page, as the
+// fake's user userID, and comes back to the demo.
+func (b *tab) linkVinID(userID string) {
 	b.t.Helper()
 	b.want("#vinid-status", "Chưa liên kết ví VinID. Liên kết một lần để thanh toán bằng VinID Pay.")
 	b.click("#link")
-	if src, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS("#qr"), "src")); err != nil || !strings.HasPrefix(src.Value, "data:image/png;base64,") {
-		b.t.Errorf("no QR code on the link page: %v", err)
+	if !strings.Contains(b.location(), "/link/") {
+		b.t.Fatalf("not on VinID's link page: %s", b.location())
 	}
-	b.set("#vinid-user", i)
+	ctx, cancel := b.step()
+	defer cancel()
+	// The QR code for the VinID app is an image that loaded.
+	if w, err := chromedp.Run(ctx, chromedp.Poll[int](`document.getElementById("qr").complete && document.getElementById("qr").naturalWidth`)); err != nil || w <= 0 {
+		b.t.Errorf("the QR code did not load: %d, %v", w, err)
+	}
+	b.set("#user", userID)
 	b.click("#confirm")
 }
 
@@ -275,7 +285,7 @@ func TestBrowserGatewayVinIDWithOTP(t *testing.T) {
 	b.payWith(checkout.MethodGateway, "vinidpay")
 	// First the wallet link, then back to the order.
 	b.want("#flash", "Hãy liên kết ví VinID trước, rồi thanh toán lại.")
-	b.linkVinID("0")
+	b.linkVinID(a.vinidIDs[0])
 	b.want("#flash", "Đã liên kết ví VinID.")
 	if b.orderID() != id {
 		t.Fatalf("after linking, at %s", b.location())
@@ -323,7 +333,7 @@ func TestBrowserWrongOTPOnVinID(t *testing.T) {
 	a, base := startApp(t, config{})
 	b := newTab(t, base)
 	b.open("/vinid")
-	b.linkVinID("1")
+	b.linkVinID(a.vinidIDs[1])
 	id := b.buy("2", "4", "40", "3", "hn1")
 	b.payWith(checkout.MethodGateway, "vinidpay")
 	code := otpDigits.FindString(b.text("#otp-hint"))
@@ -413,6 +423,26 @@ func TestBrowserPaymentOnBehalf(t *testing.T) {
 	}
 	if n := len(invoices(t, a, "binh")); n != 0 {
 		t.Errorf("binh has %d invoices", n)
+	}
+	b.screenshot()
+}
+
+func TestBrowserInsufficientBalanceOnViViet(t *testing.T) {
+	a, base := startApp(t, config{})
+	b := newTab(t, base)
+	id := b.buy("1", "1", "20", "1", "hn1")
+	b.payWith(checkout.MethodGateway, "vietpay")
+	low := vietAccounts[2] // 10.000 ₫ in the wallet
+	b.set("#account", low.Phone)
+	b.set("#password", low.Password)
+	b.click("#pay")
+	if got := b.text("#outcome"); !strings.HasPrefix(got, "Giao dịch không thành công") {
+		t.Errorf("Ví Việt says %q", got)
+	}
+	b.click("#return-link")
+	b.want("#state", "Đã hủy")
+	if o := order(t, a, id); o.State != checkout.StateCancelled || len(payments(t, a, "an")) != 0 {
+		t.Errorf("order %s with %d payments", o.State, len(payments(t, a, "an")))
 	}
 	b.screenshot()
 }

@@ -3,10 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/mail"
 	"regexp"
@@ -45,8 +43,7 @@ func (a *app) Handler() http.Handler {
 	mux.HandleFunc("GET /sms", a.sms)
 	mux.HandleFunc("GET /vinid", a.vinidPage)
 	mux.HandleFunc("POST /vinid/link", a.vinidLink)
-	mux.HandleFunc("GET /vinid/link/{id}", a.vinidConfirmPage)
-	mux.HandleFunc("POST /vinid/link/{id}", a.vinidConfirm)
+	mux.HandleFunc("GET /vinid/linked", a.vinidLinkReturn)
 	mux.HandleFunc("/vinid/callback", a.handleLinkCallback)
 	mux.HandleFunc("GET /result", a.result)
 	pay := http.StripPrefix("/pay", a.c.Handler())
@@ -518,6 +515,7 @@ func (a *app) shareOrder(w http.ResponseWriter, r *http.Request) {
 
 type otpData struct {
 	OrderID, Amount, Hint string
+	SMSURL                string // the fake VinID's page of the SMS it sent
 }
 
 func (a *app) otpPage(w http.ResponseWriter, r *http.Request) {
@@ -532,7 +530,7 @@ func (a *app) otpPage(w http.ResponseWriter, r *http.Request) {
 		a.redirect(w, r, "/orders/"+o.ID)
 		return
 	}
-	d := otpData{OrderID: o.ID, Amount: money(at.Amount)}
+	d := otpData{OrderID: o.ID, Amount: money(at.Amount), SMSURL: a.vinid.URL + "/sms"}
 	if code, ok := a.vinid.OTP(at.GatewayTxnID); ok {
 		d.Hint = a.t(r, "otp_hint", code)
 	}
@@ -856,78 +854,18 @@ func (a *app) vinidLink(w http.ResponseWriter, r *http.Request) {
 		a.redirect(w, r, "/vinid")
 		return
 	}
-	a.mu.Lock()
-	a.links[resp.LinkID] = &pendingLink{Customer: s.customer, Resp: resp}
-	a.mu.Unlock()
-	a.redirect(w, r, a.linkPageURL(resp))
+	// VinID's page (on the fake: its link page, with the QR code for the
+	// VinID app and a confirm button) comes back to /vinid/linked.
+	http.Redirect(w, r, resp.WebURL, http.StatusSeeOther)
 }
 
-// linkPageURL is where the customer confirms a link. VinID's page is
-// resp.WebURL; the fake's stand-in for it is not a page a browser can
-// confirm on, so the demo shows its own page with the link's QR code and a
-// button that plays the VinID app (vinidpaytest.Server.ConfirmLink).
-func (a *app) linkPageURL(resp *vinidpay.LinkWalletResponse) string {
-	return "/vinid/link/" + resp.LinkID
-}
-
-type linkData struct {
-	ID, WebURL, Expires string
-	QR                  template.URL
-	Users               []option
-}
-
-func (a *app) pendingLink(s session, id string) (*pendingLink, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	pl, ok := a.links[id]
-	if !ok || pl.Customer != s.customer {
-		return nil, false
-	}
-	return pl, true
-}
-
-func (a *app) vinidConfirmPage(w http.ResponseWriter, r *http.Request) {
+// vinidLinked is where VinID's link page sends the browser back
+// (vinidpaytest.WithLinkReturnURL, the host's configuration). The link
+// callback came before it: the wallet is linked or it is not.
+func (a *app) vinidLinkReturn(w http.ResponseWriter, r *http.Request) {
 	s := a.session(w, r)
-	pl, ok := a.pendingLink(s, r.PathValue("id"))
-	if !ok {
-		a.notFound(w, r, &s)
-		return
-	}
-	d := linkData{ID: pl.Resp.LinkID, WebURL: pl.Resp.WebURL, Expires: a.t(r, "vinid_expires", when(pl.Resp.ExpiresAt))}
-	if png, err := pl.Resp.QRCodePNG(220); err == nil {
-		// Our own PNG, base64: safe as an image URL.
-		d.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
-	}
-	for i, u := range vinidUsers {
-		label := u.Phone + " · " + a.t(r, "wallet_balance") + " " + dong(u.Balance)
-		d.Users = append(d.Users, option{strconv.Itoa(i), label})
-	}
-	a.render(w, r, &s, http.StatusOK, "link", "vinid_confirm_page", d)
-}
-
-func (a *app) vinidConfirm(w http.ResponseWriter, r *http.Request) {
-	s, ok := a.post(w, r)
-	if !ok {
-		return
-	}
-	pl, ok := a.pendingLink(s, r.PathValue("id"))
-	if !ok {
-		a.notFound(w, r, &s)
-		return
-	}
-	i, err := strconv.Atoi(r.PostFormValue("user"))
-	if err != nil || i < 0 || i >= len(a.vinidIDs) {
-		a.flash(s, a.t(r, "err_form"), true)
-		a.redirect(w, r, "/vinid/link/"+pl.Resp.LinkID)
-		return
-	}
-	// VinID's app confirms; VinID then calls the link callback, which
-	// keeps the token (handleLinkCallback).
-	if _, err := a.vinid.ConfirmLink(pl.Resp.LinkID, a.vinidIDs[i]); err != nil || !a.vinidLinked(s.customer) {
-		if err == nil {
-			err = errors.New("no verified callback")
-		}
-		a.flash(s, a.t(r, "err_vinid_link", err), true)
+	if !a.vinidLinked(s.customer) {
+		a.flash(s, a.t(r, "vinid_not_linked"), true)
 		a.redirect(w, r, "/vinid")
 		return
 	}

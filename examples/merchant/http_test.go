@@ -336,7 +336,7 @@ func TestPrices(t *testing.T) {
 var (
 	tKey     = regexp.MustCompile(`\.T\.([a-z_]+)`)
 	callKey  = regexp.MustCompile(`a\.t\(r, "([a-z_]+)"[,)]`)
-	tableKey = regexp.MustCompile(`t\["([a-z_]+)"\]`)
+	tableKey = regexp.MustCompile(`\["([a-z_]+)"\]`)
 )
 
 // Every message exists in both languages, and every key the pages and
@@ -391,6 +391,11 @@ func TestMessagesComplete(t *testing.T) {
 	for k := range used {
 		if _, ok := messageTable[k]; !ok {
 			t.Errorf("key %q is used but not in the table", k)
+		}
+	}
+	for k := range messageTable {
+		if !used[k] {
+			t.Errorf("key %q is in the table but no page uses it", k)
 		}
 	}
 }

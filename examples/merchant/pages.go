@@ -7,8 +7,7 @@ import (
 
 // parsePages parses each page with the layout. Elements a test or a
 // person drives have stable ids: #state, #total, #flash, the forms'
-// buttons (#create, #pay, #share-send, #topup, #otp-confirm, #link,
-// #confirm) and the history tables.
+// buttons (#create, #pay, #share-send, #topup, #otp-confirm, #link) and the history tables.
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for name, src := range pageSources {
@@ -130,7 +129,7 @@ var pageSources = map[string]string{
 
 	"otp": `{{define "content"}}{{with .Data}}<h1>{{$.T.otp_title}}</h1>
 <div class="card"><p>{{$.T.order}} <b>{{.OrderID}}</b> · <b id="otp-amount">{{.Amount}}</b></p><p>{{$.T.otp_help}}</p>
-{{if .Hint}}<p class="hint" id="otp-hint">{{.Hint}}</p>{{end}}
+{{if .Hint}}<p class="hint" id="otp-hint">{{.Hint}} · <a href="{{.SMSURL}}" target="_blank" rel="noopener">{{$.T.otp_phone}}</a></p>{{end}}
 <form method="post" action="/orders/{{.OrderID}}/otp"><input type="hidden" name="csrf" value="{{$.CSRF}}">
 <label>{{$.T.otp_label}} <input name="otp" id="otp" autocomplete="one-time-code" inputmode="numeric" required></label>
 <button id="otp-confirm">{{$.T.otp_confirm}}</button></form></div>
@@ -173,14 +172,6 @@ var pageSources = map[string]string{
 	"vinid": `{{define "content"}}<h1>{{.T.vinid_title}}</h1><div class="card">
 {{if .Data.Linked}}<p id="vinid-status">{{.T.vinid_linked}}</p>{{else}}<p id="vinid-status">{{.T.vinid_unlinked}}</p>
 <form method="post" action="/vinid/link"><input type="hidden" name="csrf" value="{{.CSRF}}"><button id="link">{{.T.vinid_link}}</button></form>{{end}}</div>{{end}}`,
-
-	"link": `{{define "content"}}{{with .Data}}<h1>{{$.T.vinid_confirm_page}}</h1><div class="card">
-<p>{{$.T.vinid_scan}}</p>
-{{if .QR}}<p><img src="{{.QR}}" alt="QR" width="220" height="220" id="qr"></p>{{end}}
-<p class="muted">{{.WebURL}}<br>{{.Expires}}</p>
-<form method="post" action="/vinid/link/{{.ID}}"><input type="hidden" name="csrf" value="{{$.CSRF}}">
-<label>{{$.T.vinid_as}} <select name="user" id="vinid-user">{{range .Users}}<option value="{{.Value}}">{{.Label}}</option>{{end}}</select></label>
-<button id="confirm">{{$.T.vinid_confirm}}</button></form></div>{{end}}{{end}}`,
 
 	"result": `{{define "content"}}<h1>{{.T.result_title}}</h1><p class="card" id="result">{{.Data.Text}}</p><p><a href="/">{{.T.back_home}}</a></p>{{end}}`,
 }

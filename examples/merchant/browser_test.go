@@ -108,9 +108,9 @@ func (b *tab) want(sel, want string) {
 	}
 }
 
-func (b *tab) screenshot() {
+func (b *tab) screenshot(suffix ...string) {
 	b.t.Helper()
-	browsertest.Screenshot(b.t, b.ctx, b.t.Name())
+	browsertest.Screenshot(b.t, b.ctx, strings.Join(append([]string{b.t.Name()}, suffix...), "-"))
 }
 
 // orderID is the order of the order page the tab shows.
@@ -189,6 +189,7 @@ func TestBrowserTopUpAndPayThroughVTCPay(t *testing.T) {
 	b.want("#state", "Hoàn tất")
 	b.want("#credit-used", "500.000 ₫")
 	b.want("#gateway-amount", "180.000 ₫")
+	b.screenshot("order")
 	lines := creditLines(t, a, "an")
 	if !hasCredit(lines, wallet.CreditHold, id, 500_000) || !hasCredit(lines, wallet.CreditTopUp, id, 180_000) {
 		t.Errorf("Credit History lacks the hold of 500000 or the top-up of 180000: %+v", lines)

@@ -13,11 +13,18 @@
 // (vCPU, RAM, disk, region, months; priced on the server) by credit, top up
 // & pay, or through a gateway; or shares the order with someone's email to
 // pay on their behalf. The fakes' pages play the gateways: VTC Pay's
-// payment page (choose an outcome, or cancel), Ví Việt's login and OTP (the
-// OTP shows on the demo's SMS page), VinID's wallet link (the demo's page,
-// with its QR code) and OTP. Emails land in the demo's Mailbox. The region
-// Đà Nẵng is full: provisioning fails there and the payment is refunded to
-// credit.
+// payment page (pay, insufficient balance, another status, or cancel), Ví
+// Việt's login, account checks and OTP (the OTP shows on its page and on the
+// demo's SMS page), VinID's wallet link page (with its QR code) and, from
+// 1.000.000 ₫, an OTP on the demo's page. Emails land in the demo's
+// Mailbox. The region Đà Nẵng is full: provisioning fails there and the
+// payment is refunded to credit.
+//
+// Decisions a real shop would revisit: sessions live in memory (a cookie
+// names one; each has its CSRF token); the customer picker stands in for a
+// login; a top-up is an order whose provisioning credits the wallet, since
+// checkout has no top-up flow of its own; VinID wallet tokens live in memory
+// (on the fake they do not outlive it anyway).
 package main
 
 import (

@@ -311,9 +311,17 @@ func (a *app) drainVinID(ctx context.Context) {
 func (a *app) provision(ctx context.Context, r checkout.ProvisionRequest) error {
 	o := r.Order
 	if strings.HasPrefix(o.ID, topUpPrefix) {
-		_, err := a.c.Credit(o.Currency).TopUp(ctx, wallet.TopUpRequest{ID: r.IdempotencyKey + "/credit", Customer: o.Customer,
-			Amount: o.Amount, Order: o.ID})
-		if err != nil && !errors.Is(err, ctx.Err()) {
+		// Checkout booked the gateway payment as revenue (gateway clearing
+		// to revenue); the top-up moves it on from revenue to the wallet,
+		// once (the transfer ID is the idempotency key), as a top-up line
+		// of Credit History.
+		cr := a.c.Credit(o.Currency)
+		err := cr.Open(ctx, o.Customer)
+		if err == nil {
+			_, err = a.c.Ledger().Post(ctx, wallet.Transfer{ID: r.IdempotencyKey + "/credit", Debit: cr.Revenue(),
+				Credit: cr.Account(o.Customer), Amount: o.Amount, Currency: cr.Currency(), Code: wallet.CodeTopUp, Reference: o.ID})
+		}
+		if err != nil && ctx.Err() == nil {
 			return fmt.Errorf("%w: top up: %w", checkout.ErrTryAgain, err)
 		}
 		return err

@@ -255,6 +255,11 @@ func TestTopUpThroughVTCPay(t *testing.T) {
 	if !hasCredit(creditLines(t, a, "an"), wallet.CreditTopUp, id, 250_000) {
 		t.Errorf("no top-up of 250000 in Credit History")
 	}
+	// A top-up is not revenue: the money went on to the wallet.
+	cr := a.c.Credit("VND")
+	if rev, err := a.c.Ledger().Balance(context.Background(), cr.Revenue()); err != nil || !rev.Posted.IsZero() {
+		t.Errorf("revenue %v, %v after a top-up; want 0", rev.Posted, err)
+	}
 	if ps := payments(t, a, "an"); len(ps) != 1 || ps[0].Gateway != "vtcpay" || ps[0].Outcome != checkout.PaymentPaid {
 		t.Errorf("Payment History %+v", ps)
 	}

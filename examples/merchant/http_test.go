@@ -7,8 +7,11 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
@@ -411,4 +414,34 @@ func pageValues() []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+func TestHistoriesArePaged(t *testing.T) {
+	t.Parallel()
+	a, base := startApp(t, config{})
+	for i := range 12 {
+		if _, err := a.c.Credit("VND").TopUp(context.Background(), wallet.TopUpRequest{ID: "bank/" + strconv.Itoa(i), Customer: "an",
+			Amount: decimal.NewFromInt(int64(1000 * (i + 1)))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := newVisitor(t, base)
+	_, body := v.get("/history/credit")
+	rows := strings.Count(body, `<td class="kind">`)
+	next := regexp.MustCompile(`href="\?after=([0-9]+)" id="next-page"`).FindStringSubmatch(body)
+	if rows != historyPageSize || next == nil {
+		t.Fatalf("first page: %d lines, next %v", rows, next)
+	}
+	_, body = v.get("/history/credit?after=" + next[1])
+	if rows := strings.Count(body, `<td class="kind">`); rows != 13-historyPageSize || strings.Contains(body, `id="next-page"`) {
+		t.Errorf("second page: %d lines (want %d), next link %v", rows, 13-historyPageSize, strings.Contains(body, `id="next-page"`))
+	}
+	if !strings.Contains(body, "12.000 ₫") || !strings.Contains(body, `id="first-page"`) {
+		t.Errorf("second page lacks the last top-up or the way back")
+	}
+	for _, q := range []string{"-5", "x", "99999999999999999999"} {
+		if status, _ := v.get("/history/credit?after=" + url.QueryEscape(q)); status != http.StatusOK {
+			t.Errorf("after=%s: %d", q, status)
+		}
+	}
 }

@@ -382,6 +382,13 @@ func TestBrowserProvisioningFailureRefundsToCredit(t *testing.T) {
 	if len(invoices(t, a, "an")) != 0 {
 		t.Error("an invoice for an order that was refunded")
 	}
+	// The refund email is in the demo's Mailbox.
+	b.click("#nav-mailbox")
+	b.click("a.mail-refunded")
+	b.want("#mail-to", "an@example.vn")
+	if body := b.text("#mail-body"); !strings.Contains(body, "130.000 ₫") || !strings.Contains(body, id) {
+		t.Errorf("the refund email does not name the order and the amount:\n%s", body)
+	}
 	b.open("/history/credit")
 	b.want("#balance", "630.000 ₫")
 	b.want("#credit-history tr:last-child .kind", "Hoàn tiền")

@@ -57,7 +57,7 @@ var messageTable = map[string][2]string{ // key: {vi, en}
 	"shared_to":       {"Đã gửi liên kết thanh toán tới %s; liên kết hết hạn lúc %s. Xem thư ở trang Hộp thư.", "A payment link was sent to %s; it expires at %s. See the email in the Mailbox."},
 	"choose_payment":  {"Chọn cách thanh toán", "Choose how to pay"},
 	"method_help":     {"Tín dụng: trừ toàn bộ vào số dư. Nạp & thanh toán: dùng hết số dư khả dụng, phần còn lại qua cổng. Cổng: toàn bộ qua cổng thanh toán.", "Credit: all from your balance. Top up & pay: all your available credit, the rest through a gateway. Gateway: all through a gateway."},
-	"gateway_unused":  {"(không dùng khi trả bằng tín dụng)", "(not used when paying with credit)"},
+	"gateway_unused":  {"Trả bằng tín dụng thì không cần chọn cổng.", "Paying with credit needs no gateway."},
 	"method_credit":   {"Tín dụng", "Credit"},
 	"method_topup":    {"Nạp & thanh toán", "Top up & pay"},
 	"method_gateway":  {"Cổng thanh toán", "Gateway"},

@@ -107,12 +107,12 @@ var pageSources = map[string]string{
 {{if .ContinueURL}}<p><a href="{{.ContinueURL}}" id="continue">{{$.T.continue_pay}}</a></p>{{end}}
 </div>
 {{template "items" $}}
-<div class="card">
+{{if or .O.Method .UsedCredit .ShowGatewayAmount .PayerEmail}}<div class="card">
 {{if .O.Method}}<p>{{$.T.method}}: <b id="method">{{.Method}}</b>{{if .O.Gateway}} · {{$.T.gateway}}: <b id="gateway-used">{{.Gateway}}</b>{{end}}</p>{{end}}
 {{if .UsedCredit}}<p>{{$.T.credit_used}}: <b id="credit-used">{{.CreditHeld}}</b></p>{{end}}
 {{if .ShowGatewayAmount}}<p>{{$.T.gateway_part}}: <b id="gateway-amount">{{.GatewayAmount}}</b></p>{{end}}
 {{if .PayerEmail}}<p>{{$.T.payer}}: <b id="payer">{{.PayerEmail}}</b>{{if .ShareExpiry}} · {{.ShareExpiry}}{{end}}</p>{{end}}
-</div>
+</div>{{end}}
 {{if .CanPay}}<div class="card"><h2>{{$.T.choose_payment}}</h2>
 <form method="post" action="/orders/{{.O.ID}}/pay"><input type="hidden" name="csrf" value="{{$.CSRF}}">
 <label>{{$.T.method}} <select name="method" id="method-choice">{{range .Methods}}<option value="{{.Value}}">{{.Label}}</option>{{end}}</select></label>

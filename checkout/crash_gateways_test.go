@@ -2,6 +2,8 @@ package checkout_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,7 +30,12 @@ const (
 	crashVinIDOTP   = 1_000_000  // VinID's OTP threshold in these tests
 	crashVietPhone  = "0911111111"
 	crashVietPass   = "pw123456"
+	crashPayer      = "payer@example.com" // the payer of payments on behalf
 )
+
+// vietGatewayKey is the Ví Việt fake's RSA key, made once per test binary:
+// a 2048-bit key per fake made these tests slow.
+var vietGatewayKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
 
 // gwCrashCase is one way of paying through a gateway other than VTC Pay.
 type gwCrashCase struct {
@@ -44,8 +51,14 @@ var gwCrashCases = []gwCrashCase{
 	{"vinidpay/gateway", "vinidpay", checkout.MethodGateway, 150000, 100000, false},
 	{"vinidpay/gateway-otp", "vinidpay", checkout.MethodGateway, 1_200_000, 100000, true},
 	{"vinidpay/topup", "vinidpay", checkout.MethodTopUpAndPay, 150000, 0, false},
+	// 1_100_000 charged through VinID after 100000 of credit: an OTP.
+	{"vinidpay/topup-otp", "vinidpay", checkout.MethodTopUpAndPay, 1_200_000, 0, true},
+	// The payer's own linked VinID wallet, confirmed on the share page.
+	{"vinidpay/onbehalf", "vinidpay", checkout.MethodOnBehalf, 150000, 100000, false},
+	{"vinidpay/onbehalf-otp", "vinidpay", checkout.MethodOnBehalf, 1_200_000, 100000, true},
 	{"vietpay/gateway", "vietpay", checkout.MethodGateway, 150000, 100000, false},
 	{"vietpay/topup", "vietpay", checkout.MethodTopUpAndPay, 150000, 0, false},
+	{"vietpay/onbehalf", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false},
 }
 
 // gwCrashEnv is a Client on one gateway's fake, its Store and ledger under
@@ -54,8 +67,9 @@ var gwCrashCases = []gwCrashCase{
 type gwCrashEnv struct {
 	*env
 	// afterPay plays the payer (an OTP, the gateway's page) and the
-	// gateway's notifications, tolerating the injected crash.
-	afterPay func(o checkout.Order, next checkout.Next)
+	// gateway's notifications, tolerating the injected crash. token is the
+	// payer's share token for a payment on behalf, else "".
+	afterPay func(o checkout.Order, next checkout.Next, token string)
 }
 
 // newGWCrashEnv builds the Client of tc's gateway; cfg wraps its Store and
@@ -110,8 +124,14 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The requester "zed" pays with their own linked wallet, the payer
+	// on behalf with theirs.
+	payer := "zed"
+	if tc.method == checkout.MethodOnBehalf {
+		payer = crashPayer
+	}
 	user := fake.AddUser("0900000001", crashVinIDStart)
-	link, err := vc.LinkWallet(e.ctx, vinidpay.LinkWalletRequest{PartnerUserID: "zed", CallbackURL: "https://shop.example/pay/link"})
+	link, err := vc.LinkWallet(e.ctx, vinidpay.LinkWalletRequest{PartnerUserID: "p1", CallbackURL: "https://shop.example/pay/link"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +157,8 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 		w.WriteHeader(http.StatusOK)
 	}))
 	gw, err := checkout.VinIDPay(vc, checkout.VinIDPayOptions{StoreCode: "STORE01", POSCode: "POS01",
-		UserToken: func(_ context.Context, payer string) (string, error) {
-			if payer != "zed" {
+		UserToken: func(_ context.Context, p string) (string, error) {
+			if p != payer {
 				return "", errors.New("not linked")
 			}
 			return token, nil
@@ -146,12 +166,18 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.afterPay = func(o checkout.Order, next checkout.Next) {
+	e.afterPay = func(o checkout.Order, next checkout.Next, share string) {
 		if next.Kind == checkout.NextOTP && len(next.Order.Attempts) > 0 {
 			a := next.Order.Attempts[len(next.Order.Attempts)-1]
 			if otp, ok := fake.OTP(a.GatewayTxnID); ok {
 				for range 2 {
-					if _, err := e.c.SubmitOTP(e.ctx, o.ID, otp); err == nil {
+					if share != "" {
+						// The payer's OTP, on the share page.
+						postShare(e.env, share, url.Values{"otp": {otp}})
+						if got := e.get(o.ID); got.State != checkout.StateAwaitingPayment || got.Attempts[len(got.Attempts)-1].Outcome != checkout.OutcomePending {
+							break
+						}
+					} else if _, err := e.c.SubmitOTP(e.ctx, o.ID, otp); err == nil {
 						break
 					}
 				}
@@ -204,7 +230,11 @@ func (e *gwCrashEnv) viet() checkout.Gateway {
 		mu       sync.Mutex
 		captured []url.Values
 	)
-	srv, err := vivietpaytest.New(vivietpaytest.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: vietSecret,
+	key, err := vietGatewayKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := vivietpaytest.New(vivietpaytest.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: vietSecret, GatewayKey: key,
 		Notify: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := r.ParseForm(); err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)
@@ -228,7 +258,7 @@ func (e *gwCrashEnv) viet() checkout.Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.afterPay = func(_ checkout.Order, next checkout.Next) {
+	e.afterPay = func(_ checkout.Order, next checkout.Next, _ string) {
 		if next.Kind != checkout.NextRedirect {
 			return
 		}
@@ -265,18 +295,49 @@ func runGWCrashFlow(t *testing.T, e *gwCrashEnv, tc gwCrashCase, arm, disarm fun
 	o := e.order("zed", tc.price)
 	arm()
 	var next checkout.Next
+	token := ""
 	for range 2 {
 		var err error
-		if next, err = e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: tc.method, Gateway: tc.gateway}); err == nil {
+		if tc.method == checkout.MethodOnBehalf {
+			// The requester shares; the payer opens the link from the
+			// email and confirms on the share page.
+			if token, err = e.shareLink(o.ID); err != nil {
+				continue
+			}
+			next, err = e.c.PayShared(e.ctx, token, tc.gateway)
+		} else {
+			next, err = e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: tc.method, Gateway: tc.gateway})
+		}
+		if err == nil {
 			break
 		}
 	}
-	e.afterPay(o, next)
+	e.afterPay(o, next, token)
 	for range 2 {
 		_, _ = e.c.Sweep(e.ctx)
 	}
 	disarm()
 	sweepAndCheckConverged(t, e.env, o.ID, tc.paidBal, true)
+}
+
+// shareLink shares order id with the payer (unless it was shared already)
+// and returns the token of the link the payer was mailed (Sweep sends an
+// email left in the outbox).
+func (e *gwCrashEnv) shareLink(id string) (string, error) {
+	if cur, err := e.c.Order(e.ctx, id); err == nil && cur.State == checkout.StateCreated {
+		if _, err := e.c.Share(e.ctx, id, crashPayer); err != nil {
+			return "", err
+		}
+	}
+	ms := e.notif.byKind(checkout.NotifyShareLink)
+	if len(ms) == 0 {
+		_, _ = e.c.Sweep(e.ctx)
+		ms = e.notif.byKind(checkout.NotifyShareLink)
+	}
+	if len(ms) == 0 {
+		return "", errors.New("no share link mailed yet")
+	}
+	return tokenOf(ms[len(ms)-1].ShareURL), nil
 }
 
 // knownStuck lists crashes that leave an order stuck, by case and subtest,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ import (
 	"github.com/thanhtoan/thanhtoan/vinidpay/vinidpaytest"
 	"github.com/thanhtoan/thanhtoan/vivietpay"
 	"github.com/thanhtoan/thanhtoan/vivietpay/vivietpaytest"
+	"github.com/thanhtoan/thanhtoan/vtcpay"
+	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
 	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
@@ -70,20 +73,38 @@ type gwCrashEnv struct {
 	// gateway's notifications, tolerating the injected crash. token is the
 	// payer's share token for a payment on behalf, else "".
 	afterPay func(o checkout.Order, next checkout.Next, token string)
+	// dropNotifications loses the gateway's notifications and the payer's
+	// return: only a query tells checkout the outcome.
+	dropNotifications bool
+	// charged is what the payer's account at the gateway is down by
+	// (payments minus refunds).
+	charged func() int64
+	// transport wraps the gateway client's HTTP transport (nil: none).
+	transport func(http.RoundTripper) http.RoundTripper
 }
 
 // newGWCrashEnv builds the Client of tc's gateway; cfg wraps its Store and
 // ledger as in newEnv (e.store and e.ledger stay the unwrapped ones).
 func newGWCrashEnv(t *testing.T, tc gwCrashCase, cfg envConfig) *gwCrashEnv {
 	t.Helper()
+	return newGWEnv(t, tc, cfg, nil)
+}
+
+// newGWEnv is newGWCrashEnv with the gateway client's transport wrapped by
+// transport (when not nil; its queries are then not retried, so that a
+// fault reaches checkout) and cfg.opts given to checkout.New.
+func newGWEnv(t *testing.T, tc gwCrashCase, cfg envConfig, transport func(http.RoundTripper) http.RoundTripper) *gwCrashEnv {
+	t.Helper()
 	e := &gwCrashEnv{env: &env{t: t, ctx: context.Background(), clock: newClock(), notif: &notifier{},
-		prov: &provisioner{results: map[string]error{}}}}
+		prov: &provisioner{results: map[string]error{}}}, transport: transport}
 	var gw checkout.Gateway
 	switch tc.gateway {
 	case "vinidpay":
 		gw = e.vinid(tc)
 	case "vietpay":
 		gw = e.viet()
+	case "vtcpay":
+		gw = e.vtc()
 	default:
 		t.Fatalf("unknown gateway %q", tc.gateway)
 	}
@@ -99,12 +120,81 @@ func newGWCrashEnv(t *testing.T, tc gwCrashCase, cfg envConfig) *gwCrashEnv {
 	}
 	var err error
 	e.c, err = checkout.New(checkout.Config{Ledger: ledger, Store: store, Gateways: []checkout.Gateway{gw},
-		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, checkout.WithClock(e.clock.Now))
+		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, append([]checkout.Option{checkout.WithClock(e.clock.Now)}, cfg.opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.h = http.StripPrefix("/pay", e.c.Handler())
 	return e
+}
+
+// httpClient returns a client on base's transport wrapped by e.transport,
+// or nil when there is nothing to wrap.
+func (e *gwCrashEnv) httpClient(base *http.Client) *http.Client {
+	if e.transport == nil {
+		return nil
+	}
+	rt := base.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return &http.Client{Transport: e.transport(rt)}
+}
+
+// vtc sets up VTC Pay's fake (notifications delivered by afterPay) and
+// returns the adapter.
+func (e *gwCrashEnv) vtc() checkout.Gateway {
+	t := e.t
+	e.fake = vtcpaytest.NewTestServer(t, vtcpaytest.Config{}, vtcpaytest.WithoutNotify(), vtcpaytest.WithClock(e.clock.Now))
+	fc := e.fake.Config()
+	opts := []vtcpay.Option{vtcpay.WithBaseURL(e.fake.URL()), vtcpay.WithHTTPClient(e.fake.Client()), vtcpay.WithClock(e.clock.Now)}
+	if hc := e.httpClient(e.fake.Client()); hc != nil {
+		opts = append(opts, vtcpay.WithHTTPClient(hc), vtcpay.WithQueryRetries(0))
+	}
+	vc, err := vtcpay.New(vtcpay.Config{WebsiteID: fc.WebsiteID, SecretKey: fc.SecretKey, ReceiverAccount: fc.ReceiverAccount, KeySign: fc.KeySign}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := checkout.VTCPay(vc, checkout.VTCPayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.charged = func() int64 {
+		var n int64
+		for _, tx := range e.fake.Transactions() {
+			if tx.Status == vtcpaytest.StatusSuccess {
+				n += mustInt(t, tx.Amount) - mustInt(t, tx.Refunded)
+			}
+		}
+		return n
+	}
+	e.afterPay = func(o checkout.Order, next checkout.Next, _ string) {
+		if next.Kind != checkout.NextRedirect {
+			return
+		}
+		if _, err := e.fake.Pay(e.ctx, next.URL, vtcpaytest.StatusSuccess); err != nil || e.dropNotifications {
+			return
+		}
+		for _, a := range e.get(o.ID).Attempts {
+			if a.URL != next.URL {
+				continue
+			}
+			resps, _ := e.fake.Deliver(e.ctx, e.h, a.Reference, vtcpaytest.Target(baseURL+"/notify/vtcpay"))
+			if len(resps) == 1 && resps[0].StatusCode != http.StatusOK {
+				_, _ = e.fake.Deliver(e.ctx, e.h, a.Reference, vtcpaytest.Target(baseURL+"/notify/vtcpay"))
+			}
+		}
+	}
+	return gw
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("amount %q: %v", s, err)
+	}
+	return n
 }
 
 // vinid sets up VinID Pay's fake with the customer "zed" linked, its
@@ -120,7 +210,11 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
-	vc, err := fake.NewClient()
+	var copts []vinidpay.Option
+	if hc := e.httpClient(fake.Client()); hc != nil {
+		copts = append(copts, vinidpay.WithHTTPClient(hc), vinidpay.WithQueryRetries(0, 0))
+	}
+	vc, err := fake.NewClient(copts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,6 +260,13 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.charged = func() int64 {
+		b, err := fake.Balance(user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return crashVinIDStart - b
+	}
 	e.afterPay = func(o checkout.Order, next checkout.Next, share string) {
 		if next.Kind == checkout.NextOTP && len(next.Order.Attempts) > 0 {
 			a := next.Order.Attempts[len(next.Order.Attempts)-1]
@@ -187,7 +288,7 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b == crashVinIDStart {
+		if b == crashVinIDStart || e.dropNotifications {
 			return // nothing paid: no success notification will come
 		}
 		// VinID took the money: its notification comes, after the fake
@@ -249,8 +350,11 @@ func (e *gwCrashEnv) viet() checkout.Gateway {
 	}
 	t.Cleanup(srv.Close)
 	srv.AddAccount(vivietpaytest.Account{Phone: crashVietPhone, Password: crashVietPass, Balance: 5_000_000, Limit: 5_000_000})
-	vc, err := vivietpay.New(vivietpay.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: signing.NewSecret(vietSecret)},
-		vivietpay.WithBaseURL(srv.URL), vivietpay.WithHTTPClient(srv.Client()))
+	copts := []vivietpay.Option{vivietpay.WithBaseURL(srv.URL), vivietpay.WithHTTPClient(srv.Client())}
+	if hc := e.httpClient(srv.Client()); hc != nil {
+		copts = append(copts, vivietpay.WithHTTPClient(hc), vivietpay.WithQueryRetries(0))
+	}
+	vc, err := vivietpay.New(vivietpay.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: signing.NewSecret(vietSecret)}, copts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,12 +362,19 @@ func (e *gwCrashEnv) viet() checkout.Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.charged = func() int64 {
+		a, ok := srv.Account(crashVietPhone)
+		if !ok {
+			t.Fatal("no payer account")
+		}
+		return 5_000_000 - a.Balance
+	}
 	e.afterPay = func(_ checkout.Order, next checkout.Next, _ string) {
 		if next.Kind != checkout.NextRedirect {
 			return
 		}
 		page, err := srv.Pay(e.ctx, next.URL, crashVietPhone, crashVietPass)
-		if err != nil {
+		if err != nil || e.dropNotifications {
 			return
 		}
 		// The server notification (delivered in process while the payer

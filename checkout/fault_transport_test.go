@@ -165,6 +165,7 @@ type faultCase struct {
 var faultCases = []faultCase{
 	{gwCrashCase{"vtcpay/gateway", "vtcpay", checkout.MethodGateway, 150000, 100000, false}, "query"},
 	{gwCrashCase{"vtcpay/topup", "vtcpay", checkout.MethodTopUpAndPay, 150000, 0, false}, "refund"},
+	{gwCrashCase{"vtcpay/onbehalf", "vtcpay", checkout.MethodOnBehalf, 150000, 100000, false}, "refund-extra"},
 
 	{gwCrashCase{"vinidpay/gateway", "vinidpay", checkout.MethodGateway, 150000, 100000, false}, "start"},
 	{gwCrashCase{"vinidpay/gateway-otp", "vinidpay", checkout.MethodGateway, 1_200_000, 100000, true}, "start"},
@@ -175,6 +176,7 @@ var faultCases = []faultCase{
 
 	{gwCrashCase{"vietpay/gateway", "vietpay", checkout.MethodGateway, 150000, 100000, false}, "query"},
 	{gwCrashCase{"vietpay/topup", "vietpay", checkout.MethodTopUpAndPay, 150000, 0, false}, "refund"},
+	{gwCrashCase{"vietpay/onbehalf", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false}, "refund-extra"},
 }
 
 func TestGatewayCallFaultsConverge(t *testing.T) {

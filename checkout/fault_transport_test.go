@@ -273,6 +273,10 @@ func runFaultCase(t *testing.T, fc faultCase, nf netFault) {
 		if !got.Flagged {
 			t.Errorf("a gateway refund that did not answer success is not flagged for a person (GatewayRefund %q)", got.GatewayRefund)
 		}
+		// The gateway refunded the payer exactly when it received the refund.
+		if c := e.charged(); nf.processed() && c != 0 || !nf.processed() && c == 0 {
+			t.Errorf("%s: the payer's gateway account is down by %d after the refund", nf, c)
+		}
 	}
 }
 

@@ -165,6 +165,7 @@ type faultCase struct {
 var faultCases = []faultCase{
 	{gwCrashCase{"vtcpay/gateway", "vtcpay", checkout.MethodGateway, 150000, 100000, false}, "query"},
 	{gwCrashCase{"vtcpay/topup", "vtcpay", checkout.MethodTopUpAndPay, 150000, 0, false}, "refund"},
+	{gwCrashCase{"vtcpay/onbehalf", "vtcpay", checkout.MethodOnBehalf, 150000, 100000, false}, "refund"},
 	{gwCrashCase{"vtcpay/onbehalf", "vtcpay", checkout.MethodOnBehalf, 150000, 100000, false}, "refund-extra"},
 	{gwCrashCase{"vtcpay/topup", "vtcpay", checkout.MethodTopUpAndPay, 150000, 0, false}, "query"},
 	{gwCrashCase{"vtcpay/onbehalf", "vtcpay", checkout.MethodOnBehalf, 150000, 100000, false}, "query"},
@@ -181,11 +182,13 @@ var faultCases = []faultCase{
 	{gwCrashCase{"vinidpay/onbehalf-otp", "vinidpay", checkout.MethodOnBehalf, 1_200_000, 100000, true}, "query"},
 	{gwCrashCase{"vinidpay/gateway-otp", "vinidpay", checkout.MethodGateway, 1_200_000, 100000, true}, "otp"},
 	{gwCrashCase{"vinidpay/topup", "vinidpay", checkout.MethodTopUpAndPay, 150000, 0, false}, "refund"},
+	{gwCrashCase{"vinidpay/onbehalf", "vinidpay", checkout.MethodOnBehalf, 150000, 100000, false}, "refund"},
 
 	{gwCrashCase{"vietpay/gateway", "vietpay", checkout.MethodGateway, 150000, 100000, false}, "query"},
 	{gwCrashCase{"vietpay/topup", "vietpay", checkout.MethodTopUpAndPay, 150000, 0, false}, "query"},
 	{gwCrashCase{"vietpay/onbehalf", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false}, "query"},
 	{gwCrashCase{"vietpay/topup", "vietpay", checkout.MethodTopUpAndPay, 150000, 0, false}, "refund"},
+	{gwCrashCase{"vietpay/onbehalf", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false}, "refund"},
 	{gwCrashCase{"vietpay/onbehalf", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false}, "refund-extra"},
 }
 

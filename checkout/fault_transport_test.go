@@ -312,6 +312,13 @@ func checkMoney(t *testing.T, e *gwCrashEnv, id string, fc faultCase) {
 	default:
 		return // sweepAndCheckConverged says so
 	}
+	if loss > want && got.Flagged && got.GatewayRefund == "started" && strings.Contains(got.Reason, "outcome unknown") {
+		// Stopped after the refund was marked sent and before its answer
+		// was recorded: doc.go's decision is to flag it for a person
+		// rather than send it again; it is recorded as refunded, which it
+		// may not be.
+		return
+	}
 	if loss > want {
 		t.Errorf("%s: out of pocket: %d charged at the gateway, wallet %s: down by %d, want %d", got.State, charged, wallet, loss, want)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/wallet"
@@ -81,4 +82,113 @@ func TestCrashDuringGatewayRefundConverges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Two payers pay one shared order; the second's money is refunded through
+// the gateway. A crash before and after every Store and ledger call from
+// the second payment's notification on, then Sweep: the order stays
+// completed and provisioned once, the refund is sent once at most, and the
+// second payment is settled.
+func TestCrashDuringSecondPayerRefundConverges(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []gwCrashCase{
+		{"vtcpay/onbehalf", "vtcpay", checkout.MethodOnBehalf, 150000, 100000, false},
+		{"vietpay/onbehalf", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			run := func(t *testing.T, cfg envConfig, arm, disarm func()) *gwCrashEnv {
+				var rt *faultRT
+				e := newGWEnv(t, tc, cfg, func(inner http.RoundTripper) http.RoundTripper {
+					rt = &faultRT{inner: inner, match: gatewayCalls[tc.gateway]["refund"]}
+					return rt
+				})
+				e.topUp("zed", 100000)
+				o := e.order("zed", tc.price)
+				var nexts []checkout.Next
+				var tokens []string
+				for _, p := range []string{"p1@example.com", "p2@example.com"} {
+					if _, err := e.c.Share(e.ctx, o.ID, p); err != nil {
+						t.Fatal(err)
+					}
+					ms := e.notif.byKind(checkout.NotifyShareLink)
+					tokens = append(tokens, tokenOf(ms[len(ms)-1].ShareURL))
+				}
+				for _, tok := range tokens {
+					next, err := e.c.PayShared(e.ctx, tok, tc.gateway)
+					if err != nil || next.Kind != checkout.NextRedirect {
+						t.Fatalf("pay shared: %v %v", next.Kind, err)
+					}
+					nexts = append(nexts, next)
+				}
+				e.afterPay(o, nexts[0], tokens[0])
+				if got := e.get(o.ID); got.State != checkout.StateCompleted {
+					t.Fatalf("the first payer's payment: %s (%s)", got.State, got.Reason)
+				}
+				arm()
+				e.afterPay(o, nexts[1], tokens[1])
+				for range 2 {
+					_, _ = e.c.Sweep(e.ctx)
+				}
+				disarm()
+				sweepAndCheckSecondPayer(t, e, o.ID, rt)
+				return e
+			}
+			fs, fl := &fault{}, &fault{}
+			e := run(t, envConfig{
+				store:  func(s checkout.Store) checkout.Store { return faultyStore{s, fs} },
+				ledger: func(l wallet.Ledger) wallet.Ledger { return faultyLedger{l, fl} },
+			}, func() { fs.armed.Store(true); fl.armed.Store(true) }, func() { fs.armed.Store(false); fl.armed.Store(false) })
+			if got := e.get(e.last); got.Attempts[1].Outcome != checkout.OutcomeSucceeded || e.charged() != tc.price {
+				t.Fatalf("the clean run: second payment %s, payers down by %d", got.Attempts[1].Outcome, e.charged())
+			}
+			ns, nl := fs.calls.Load(), fl.calls.Load()
+			if ns < 5 {
+				t.Fatalf("counted %d store calls", ns)
+			}
+			for _, after := range []bool{false, true} {
+				for k := int64(1); k <= ns; k++ {
+					t.Run(fmt.Sprintf("store%d/after=%v", k, after), func(t *testing.T) {
+						f := &fault{failAt: k, after: after}
+						run(t, envConfig{store: func(s checkout.Store) checkout.Store { return faultyStore{s, f} }},
+							func() { f.armed.Store(true) }, func() { f.armed.Store(false) })
+					})
+				}
+				for k := int64(1); k <= nl; k++ {
+					t.Run(fmt.Sprintf("ledger%d/after=%v", k, after), func(t *testing.T) {
+						f := &fault{failAt: k, after: after}
+						run(t, envConfig{ledger: func(l wallet.Ledger) wallet.Ledger { return faultyLedger{l, f} }},
+							func() { f.armed.Store(true) }, func() { f.armed.Store(false) })
+					})
+				}
+			}
+		})
+	}
+}
+
+// sweepAndCheckSecondPayer moves the clock past every timeout, sweeps and
+// checks the shared order paid by two payers.
+func sweepAndCheckSecondPayer(t *testing.T, e *gwCrashEnv, id string, rt *faultRT) {
+	t.Helper()
+	e.clock.Advance(73 * time.Hour)
+	if _, err := e.c.Sweep(e.ctx); err != nil {
+		t.Errorf("final sweep: %v", err)
+	}
+	got := e.get(id)
+	if got.State != checkout.StateCompleted || e.prov.provisioned() != 1 || len(e.invoiceLines("zed")) != 1 {
+		t.Errorf("order %s, provisioned %d, invoices %d; want completed, once", got.State, e.prov.provisioned(), len(e.invoiceLines("zed")))
+	}
+	if n := rt.count(rt.match); n > 1 {
+		t.Errorf("the second payer's refund was sent %d times", n)
+	}
+	for _, a := range got.Attempts {
+		if a.Outcome == checkout.OutcomeSucceeded && a.Reference != got.PaidReference && (!a.Settled || !got.Flagged) {
+			t.Errorf("the second payment %s: settled %v, order flagged %v", a.Reference, a.Settled, got.Flagged)
+		}
+	}
+	if pend, _ := e.store.PendingNotifications(e.ctx, 100); len(pend) != 0 {
+		t.Errorf("%d notifications never sent", len(pend))
+	}
+	checkMoney(t, e, id, faultCase{gwCrashCase: gwCrashCase{price: got.Amount.IntPart()}})
+	e.conserved("zed")
 }

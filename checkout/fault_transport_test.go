@@ -24,7 +24,10 @@ import (
 // (connection reset, body cut, read timeout, a 500), or a 503 that was
 // never processed. Then Sweep, with the clock past every deadline, must
 // converge: one outcome, the payer never out of pocket, one provisioning
-// at most, no refund sent twice, no hold left.
+// at most, no refund sent twice, no hold left. (VTC Pay and Ví Việt start
+// a payment with a URL signed locally and have no OTP call: nothing to
+// fault there. The gateway clients' own query retries are off, so that a
+// query fault reaches checkout.)
 
 // netFault is one way a gateway call goes wrong.
 type netFault int

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,6 +83,9 @@ type gwCrashEnv struct {
 	charged func() int64
 	// transport wraps the gateway client's HTTP transport (nil: none).
 	transport func(http.RoundTripper) http.RoundTripper
+	// notifications returns requests replaying the success notifications
+	// the gateway sent of o's payments (each call a fresh request).
+	notifications func(o checkout.Order) []func() *http.Request
 }
 
 // newGWCrashEnv builds the Client of tc's gateway; cfg wraps its Store and
@@ -167,6 +172,24 @@ func (e *gwCrashEnv) vtc() checkout.Gateway {
 			}
 		}
 		return n
+	}
+	e.notifications = func(o checkout.Order) []func() *http.Request {
+		var out []func() *http.Request
+		for _, a := range e.get(o.ID).Attempts {
+			if tx, ok := e.fake.Transaction(a.Reference); !ok || tx.Status != vtcpaytest.StatusSuccess {
+				continue
+			}
+			form, err := e.fake.Notification(a.Reference)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, func() *http.Request {
+				req := httptest.NewRequest(http.MethodPost, baseURL+"/notify/vtcpay", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				return req
+			})
+		}
+		return out
 	}
 	e.afterPay = func(o checkout.Order, next checkout.Next, _ string) {
 		if next.Kind != checkout.NextRedirect {
@@ -267,6 +290,29 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 		}
 		return crashVinIDStart - b
 	}
+	// waitCaptured returns VinID's success notifications once it charged
+	// the payer: they come after the fake answered the call (the wait is
+	// for liveness only). None when nothing was charged.
+	waitCaptured := func() []url.Values {
+		b := crashVinIDStart - e.charged()
+		if b == crashVinIDStart {
+			return nil
+		}
+		timeout := time.After(10 * time.Second)
+		for {
+			mu.Lock()
+			got := append([]url.Values(nil), captured...)
+			mu.Unlock()
+			if len(got) > 0 {
+				return got
+			}
+			select {
+			case <-sig:
+			case <-timeout:
+				t.Fatalf("VinID debited the payer (%d) but delivered no notification", b)
+			}
+		}
+	}
 	e.afterPay = func(o checkout.Order, next checkout.Next, share string) {
 		if next.Kind == checkout.NextOTP && len(next.Order.Attempts) > 0 {
 			a := next.Order.Attempts[len(next.Order.Attempts)-1]
@@ -284,34 +330,23 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 				}
 			}
 		}
-		b, err := fake.Balance(user)
-		if err != nil {
-			t.Fatal(err)
+		if e.dropNotifications {
+			return
 		}
-		if b == crashVinIDStart || e.dropNotifications {
-			return // nothing paid: no success notification will come
-		}
-		// VinID took the money: its notification comes, after the fake
-		// answered the call (the wait is for liveness only).
-		timeout := time.After(10 * time.Second)
-		for {
-			mu.Lock()
-			got := append([]url.Values(nil), captured...)
-			mu.Unlock()
-			if len(got) > 0 {
-				for _, v := range got {
-					if e.deliverVinID(v) != http.StatusOK {
-						_ = e.deliverVinID(v)
-					}
-				}
-				return
-			}
-			select {
-			case <-sig:
-			case <-timeout:
-				t.Fatalf("VinID debited the payer (%d) but delivered no notification", b)
+		for _, v := range waitCaptured() {
+			if e.deliverVinID(v) != http.StatusOK {
+				_ = e.deliverVinID(v)
 			}
 		}
+	}
+	e.notifications = func(checkout.Order) []func() *http.Request {
+		var out []func() *http.Request
+		for _, v := range waitCaptured() {
+			out = append(out, func() *http.Request {
+				return httptest.NewRequest(http.MethodGet, baseURL+"/notify/vinidpay?"+v.Encode(), nil)
+			})
+		}
+		return out
 	}
 	if tc.otp && tc.price < crashVinIDOTP || !tc.otp && tc.price >= crashVinIDOTP {
 		t.Fatalf("case %s: price %d against the OTP threshold %d", tc.name, tc.price, crashVinIDOTP)
@@ -368,6 +403,15 @@ func (e *gwCrashEnv) viet() checkout.Gateway {
 			t.Fatal("no payer account")
 		}
 		return 5_000_000 - a.Balance
+	}
+	e.notifications = func(checkout.Order) []func() *http.Request {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []func() *http.Request
+		for _, v := range captured {
+			out = append(out, func() *http.Request { return notifyRequest(v) })
+		}
+		return out
 	}
 	e.afterPay = func(_ checkout.Order, next checkout.Next, _ string) {
 		if next.Kind != checkout.NextRedirect {

@@ -2,10 +2,15 @@ package checkout_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +21,8 @@ import (
 	"github.com/thanhtoan/thanhtoan/vinidpay/vinidpaytest"
 	"github.com/thanhtoan/thanhtoan/vivietpay"
 	"github.com/thanhtoan/thanhtoan/vivietpay/vivietpaytest"
+	"github.com/thanhtoan/thanhtoan/vtcpay"
+	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
 	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
@@ -28,7 +35,12 @@ const (
 	crashVinIDOTP   = 1_000_000  // VinID's OTP threshold in these tests
 	crashVietPhone  = "0911111111"
 	crashVietPass   = "pw123456"
+	crashPayer      = "payer@example.com" // the payer of payments on behalf
 )
+
+// vietGatewayKey is the Ví Việt fake's RSA key, made once per test binary:
+// a 2048-bit key per fake made these tests slow.
+var vietGatewayKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
 
 // gwCrashCase is one way of paying through a gateway other than VTC Pay.
 type gwCrashCase struct {
@@ -44,8 +56,14 @@ var gwCrashCases = []gwCrashCase{
 	{"vinidpay/gateway", "vinidpay", checkout.MethodGateway, 150000, 100000, false},
 	{"vinidpay/gateway-otp", "vinidpay", checkout.MethodGateway, 1_200_000, 100000, true},
 	{"vinidpay/topup", "vinidpay", checkout.MethodTopUpAndPay, 150000, 0, false},
+	// 1_100_000 charged through VinID after 100000 of credit: an OTP.
+	{"vinidpay/topup-otp", "vinidpay", checkout.MethodTopUpAndPay, 1_200_000, 0, true},
+	// The payer's own linked VinID wallet, confirmed on the share page.
+	{"vinidpay/onbehalf", "vinidpay", checkout.MethodOnBehalf, 150000, 100000, false},
+	{"vinidpay/onbehalf-otp", "vinidpay", checkout.MethodOnBehalf, 1_200_000, 100000, true},
 	{"vietpay/gateway", "vietpay", checkout.MethodGateway, 150000, 100000, false},
 	{"vietpay/topup", "vietpay", checkout.MethodTopUpAndPay, 150000, 0, false},
+	{"vietpay/onbehalf", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false},
 }
 
 // gwCrashEnv is a Client on one gateway's fake, its Store and ledger under
@@ -54,22 +72,44 @@ var gwCrashCases = []gwCrashCase{
 type gwCrashEnv struct {
 	*env
 	// afterPay plays the payer (an OTP, the gateway's page) and the
-	// gateway's notifications, tolerating the injected crash.
-	afterPay func(o checkout.Order, next checkout.Next)
+	// gateway's notifications, tolerating the injected crash. token is the
+	// payer's share token for a payment on behalf, else "".
+	afterPay func(o checkout.Order, next checkout.Next, token string)
+	// dropNotifications loses the gateway's notifications and the payer's
+	// return: only a query tells checkout the outcome.
+	dropNotifications bool
+	// charged is what the payer's account at the gateway is down by
+	// (payments minus refunds).
+	charged func() int64
+	// transport wraps the gateway client's HTTP transport (nil: none).
+	transport func(http.RoundTripper) http.RoundTripper
+	// notifications returns requests replaying the success notifications
+	// the gateway sent of o's payments (each call a fresh request).
+	notifications func(o checkout.Order) []func() *http.Request
 }
 
 // newGWCrashEnv builds the Client of tc's gateway; cfg wraps its Store and
 // ledger as in newEnv (e.store and e.ledger stay the unwrapped ones).
 func newGWCrashEnv(t *testing.T, tc gwCrashCase, cfg envConfig) *gwCrashEnv {
 	t.Helper()
+	return newGWEnv(t, tc, cfg, nil)
+}
+
+// newGWEnv is newGWCrashEnv with the gateway client's transport wrapped by
+// transport (when not nil; its queries are then not retried, so that a
+// fault reaches checkout) and cfg.opts given to checkout.New.
+func newGWEnv(t *testing.T, tc gwCrashCase, cfg envConfig, transport func(http.RoundTripper) http.RoundTripper) *gwCrashEnv {
+	t.Helper()
 	e := &gwCrashEnv{env: &env{t: t, ctx: context.Background(), clock: newClock(), notif: &notifier{},
-		prov: &provisioner{results: map[string]error{}}}}
+		prov: &provisioner{results: map[string]error{}}}, transport: transport}
 	var gw checkout.Gateway
 	switch tc.gateway {
 	case "vinidpay":
 		gw = e.vinid(tc)
 	case "vietpay":
 		gw = e.viet()
+	case "vtcpay":
+		gw = e.vtc()
 	default:
 		t.Fatalf("unknown gateway %q", tc.gateway)
 	}
@@ -85,12 +125,99 @@ func newGWCrashEnv(t *testing.T, tc gwCrashCase, cfg envConfig) *gwCrashEnv {
 	}
 	var err error
 	e.c, err = checkout.New(checkout.Config{Ledger: ledger, Store: store, Gateways: []checkout.Gateway{gw},
-		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, checkout.WithClock(e.clock.Now))
+		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, append([]checkout.Option{checkout.WithClock(e.clock.Now)}, cfg.opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.h = http.StripPrefix("/pay", e.c.Handler())
 	return e
+}
+
+// httpClient returns a client on base's transport wrapped by e.transport,
+// or nil when there is nothing to wrap.
+func (e *gwCrashEnv) httpClient(base *http.Client) *http.Client {
+	if e.transport == nil {
+		return nil
+	}
+	rt := base.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return &http.Client{Transport: e.transport(rt)}
+}
+
+// vtc sets up VTC Pay's fake (notifications delivered by afterPay) and
+// returns the adapter.
+func (e *gwCrashEnv) vtc() checkout.Gateway {
+	t := e.t
+	e.fake = vtcpaytest.NewTestServer(t, vtcpaytest.Config{}, vtcpaytest.WithoutNotify(), vtcpaytest.WithClock(e.clock.Now))
+	fc := e.fake.Config()
+	opts := []vtcpay.Option{vtcpay.WithBaseURL(e.fake.URL()), vtcpay.WithHTTPClient(e.fake.Client()), vtcpay.WithClock(e.clock.Now)}
+	if hc := e.httpClient(e.fake.Client()); hc != nil {
+		opts = append(opts, vtcpay.WithHTTPClient(hc), vtcpay.WithQueryRetries(0))
+	}
+	vc, err := vtcpay.New(vtcpay.Config{WebsiteID: fc.WebsiteID, SecretKey: fc.SecretKey, ReceiverAccount: fc.ReceiverAccount, KeySign: fc.KeySign}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := checkout.VTCPay(vc, checkout.VTCPayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.charged = func() int64 {
+		var n int64
+		for _, tx := range e.fake.Transactions() {
+			if tx.Status == vtcpaytest.StatusSuccess {
+				n += mustInt(t, tx.Amount) - mustInt(t, tx.Refunded)
+			}
+		}
+		return n
+	}
+	e.notifications = func(o checkout.Order) []func() *http.Request {
+		var out []func() *http.Request
+		for _, a := range e.get(o.ID).Attempts {
+			if tx, ok := e.fake.Transaction(a.Reference); !ok || tx.Status != vtcpaytest.StatusSuccess {
+				continue
+			}
+			form, err := e.fake.Notification(a.Reference)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, func() *http.Request {
+				req := httptest.NewRequest(http.MethodPost, baseURL+"/notify/vtcpay", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				return req
+			})
+		}
+		return out
+	}
+	e.afterPay = func(o checkout.Order, next checkout.Next, _ string) {
+		if next.Kind != checkout.NextRedirect {
+			return
+		}
+		if _, err := e.fake.Pay(e.ctx, next.URL, vtcpaytest.StatusSuccess); err != nil || e.dropNotifications {
+			return
+		}
+		for _, a := range e.get(o.ID).Attempts {
+			if a.URL != next.URL {
+				continue
+			}
+			resps, _ := e.fake.Deliver(e.ctx, e.h, a.Reference, vtcpaytest.Target(baseURL+"/notify/vtcpay"))
+			if len(resps) == 1 && resps[0].StatusCode != http.StatusOK {
+				_, _ = e.fake.Deliver(e.ctx, e.h, a.Reference, vtcpaytest.Target(baseURL+"/notify/vtcpay"))
+			}
+		}
+	}
+	return gw
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("amount %q: %v", s, err)
+	}
+	return n
 }
 
 // vinid sets up VinID Pay's fake with the customer "zed" linked, its
@@ -106,12 +233,22 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
-	vc, err := fake.NewClient()
+	var copts []vinidpay.Option
+	if hc := e.httpClient(fake.Client()); hc != nil {
+		copts = append(copts, vinidpay.WithHTTPClient(hc), vinidpay.WithQueryRetries(0, 0))
+	}
+	vc, err := fake.NewClient(copts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The requester "zed" pays with their own linked wallet, the payer
+	// on behalf with theirs.
+	payer := "zed"
+	if tc.method == checkout.MethodOnBehalf {
+		payer = crashPayer
+	}
 	user := fake.AddUser("0900000001", crashVinIDStart)
-	link, err := vc.LinkWallet(e.ctx, vinidpay.LinkWalletRequest{PartnerUserID: "zed", CallbackURL: "https://shop.example/pay/link"})
+	link, err := vc.LinkWallet(e.ctx, vinidpay.LinkWalletRequest{PartnerUserID: "p1", CallbackURL: "https://shop.example/pay/link"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +274,8 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 		w.WriteHeader(http.StatusOK)
 	}))
 	gw, err := checkout.VinIDPay(vc, checkout.VinIDPayOptions{StoreCode: "STORE01", POSCode: "POS01",
-		UserToken: func(_ context.Context, payer string) (string, error) {
-			if payer != "zed" {
+		UserToken: func(_ context.Context, p string) (string, error) {
+			if p != payer {
 				return "", errors.New("not linked")
 			}
 			return token, nil
@@ -146,38 +283,28 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.afterPay = func(o checkout.Order, next checkout.Next) {
-		if next.Kind == checkout.NextOTP && len(next.Order.Attempts) > 0 {
-			a := next.Order.Attempts[len(next.Order.Attempts)-1]
-			if otp, ok := fake.OTP(a.GatewayTxnID); ok {
-				for range 2 {
-					if _, err := e.c.SubmitOTP(e.ctx, o.ID, otp); err == nil {
-						break
-					}
-				}
-			}
-		}
+	e.charged = func() int64 {
 		b, err := fake.Balance(user)
 		if err != nil {
 			t.Fatal(err)
 		}
+		return crashVinIDStart - b
+	}
+	// waitCaptured returns VinID's success notifications once it charged
+	// the payer: they come after the fake answered the call (the wait is
+	// for liveness only). None when nothing was charged.
+	waitCaptured := func() []url.Values {
+		b := crashVinIDStart - e.charged()
 		if b == crashVinIDStart {
-			return // nothing paid: no success notification will come
+			return nil
 		}
-		// VinID took the money: its notification comes, after the fake
-		// answered the call (the wait is for liveness only).
 		timeout := time.After(10 * time.Second)
 		for {
 			mu.Lock()
 			got := append([]url.Values(nil), captured...)
 			mu.Unlock()
 			if len(got) > 0 {
-				for _, v := range got {
-					if e.deliverVinID(v) != http.StatusOK {
-						_ = e.deliverVinID(v)
-					}
-				}
-				return
+				return got
 			}
 			select {
 			case <-sig:
@@ -185,6 +312,41 @@ func (e *gwCrashEnv) vinid(tc gwCrashCase) checkout.Gateway {
 				t.Fatalf("VinID debited the payer (%d) but delivered no notification", b)
 			}
 		}
+	}
+	e.afterPay = func(o checkout.Order, next checkout.Next, share string) {
+		if next.Kind == checkout.NextOTP && len(next.Order.Attempts) > 0 {
+			a := next.Order.Attempts[len(next.Order.Attempts)-1]
+			if otp, ok := fake.OTP(a.GatewayTxnID); ok {
+				for range 2 {
+					if share != "" {
+						// The payer's OTP, on the share page.
+						postShare(e.env, share, url.Values{"otp": {otp}})
+						if got := e.get(o.ID); got.State != checkout.StateAwaitingPayment || got.Attempts[len(got.Attempts)-1].Outcome != checkout.OutcomePending {
+							break
+						}
+					} else if _, err := e.c.SubmitOTP(e.ctx, o.ID, otp); err == nil {
+						break
+					}
+				}
+			}
+		}
+		if e.dropNotifications {
+			return
+		}
+		for _, v := range waitCaptured() {
+			if e.deliverVinID(v) != http.StatusOK {
+				_ = e.deliverVinID(v)
+			}
+		}
+	}
+	e.notifications = func(checkout.Order) []func() *http.Request {
+		var out []func() *http.Request
+		for _, v := range waitCaptured() {
+			out = append(out, func() *http.Request {
+				return httptest.NewRequest(http.MethodGet, baseURL+"/notify/vinidpay?"+v.Encode(), nil)
+			})
+		}
+		return out
 	}
 	if tc.otp && tc.price < crashVinIDOTP || !tc.otp && tc.price >= crashVinIDOTP {
 		t.Fatalf("case %s: price %d against the OTP threshold %d", tc.name, tc.price, crashVinIDOTP)
@@ -204,7 +366,11 @@ func (e *gwCrashEnv) viet() checkout.Gateway {
 		mu       sync.Mutex
 		captured []url.Values
 	)
-	srv, err := vivietpaytest.New(vivietpaytest.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: vietSecret,
+	key, err := vietGatewayKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := vivietpaytest.New(vivietpaytest.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: vietSecret, GatewayKey: key,
 		Notify: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := r.ParseForm(); err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)
@@ -219,8 +385,11 @@ func (e *gwCrashEnv) viet() checkout.Gateway {
 	}
 	t.Cleanup(srv.Close)
 	srv.AddAccount(vivietpaytest.Account{Phone: crashVietPhone, Password: crashVietPass, Balance: 5_000_000, Limit: 5_000_000})
-	vc, err := vivietpay.New(vivietpay.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: signing.NewSecret(vietSecret)},
-		vivietpay.WithBaseURL(srv.URL), vivietpay.WithHTTPClient(srv.Client()))
+	copts := []vivietpay.Option{vivietpay.WithBaseURL(srv.URL), vivietpay.WithHTTPClient(srv.Client())}
+	if hc := e.httpClient(srv.Client()); hc != nil {
+		copts = append(copts, vivietpay.WithHTTPClient(hc), vivietpay.WithQueryRetries(0))
+	}
+	vc, err := vivietpay.New(vivietpay.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: signing.NewSecret(vietSecret)}, copts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,12 +397,28 @@ func (e *gwCrashEnv) viet() checkout.Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.afterPay = func(_ checkout.Order, next checkout.Next) {
+	e.charged = func() int64 {
+		a, ok := srv.Account(crashVietPhone)
+		if !ok {
+			t.Fatal("no payer account")
+		}
+		return 5_000_000 - a.Balance
+	}
+	e.notifications = func(checkout.Order) []func() *http.Request {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []func() *http.Request
+		for _, v := range captured {
+			out = append(out, func() *http.Request { return notifyRequest(v) })
+		}
+		return out
+	}
+	e.afterPay = func(_ checkout.Order, next checkout.Next, _ string) {
 		if next.Kind != checkout.NextRedirect {
 			return
 		}
 		page, err := srv.Pay(e.ctx, next.URL, crashVietPhone, crashVietPass)
-		if err != nil {
+		if err != nil || e.dropNotifications {
 			return
 		}
 		// The server notification (delivered in process while the payer
@@ -265,18 +450,49 @@ func runGWCrashFlow(t *testing.T, e *gwCrashEnv, tc gwCrashCase, arm, disarm fun
 	o := e.order("zed", tc.price)
 	arm()
 	var next checkout.Next
+	token := ""
 	for range 2 {
 		var err error
-		if next, err = e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: tc.method, Gateway: tc.gateway}); err == nil {
+		if tc.method == checkout.MethodOnBehalf {
+			// The requester shares; the payer opens the link from the
+			// email and confirms on the share page.
+			if token, err = e.shareLink(o.ID); err != nil {
+				continue
+			}
+			next, err = e.c.PayShared(e.ctx, token, tc.gateway)
+		} else {
+			next, err = e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: tc.method, Gateway: tc.gateway})
+		}
+		if err == nil {
 			break
 		}
 	}
-	e.afterPay(o, next)
+	e.afterPay(o, next, token)
 	for range 2 {
 		_, _ = e.c.Sweep(e.ctx)
 	}
 	disarm()
 	sweepAndCheckConverged(t, e.env, o.ID, tc.paidBal, true)
+}
+
+// shareLink shares order id with the payer (unless it was shared already)
+// and returns the token of the link the payer was mailed (Sweep sends an
+// email left in the outbox).
+func (e *gwCrashEnv) shareLink(id string) (string, error) {
+	if cur, err := e.c.Order(e.ctx, id); err == nil && cur.State == checkout.StateCreated {
+		if _, err := e.c.Share(e.ctx, id, crashPayer); err != nil {
+			return "", err
+		}
+	}
+	ms := e.notif.byKind(checkout.NotifyShareLink)
+	if len(ms) == 0 {
+		_, _ = e.c.Sweep(e.ctx)
+		ms = e.notif.byKind(checkout.NotifyShareLink)
+	}
+	if len(ms) == 0 {
+		return "", errors.New("no share link mailed yet")
+	}
+	return tokenOf(ms[len(ms)-1].ShareURL), nil
 }
 
 // knownStuck lists crashes that leave an order stuck, by case and subtest,

@@ -383,15 +383,33 @@ func (c *Client) refundAndCancel(ctx context.Context, o Order) (Order, error) {
 func (c *Client) settleExtra(ctx context.Context, o Order, gw Gateway, ref string) (Order, error) {
 	a, _ := o.attempt(ref)
 	outcome := PaymentCredited
+	sent := "payment " + ref + ": refund through the gateway sent, outcome unknown"
 	if o.State == StatePaid || o.State == StateCompleted {
-		err := gw.Refund(ctx, RefundRequest{Reference: ref, RefundID: ref + "/refund", Amount: a.Amount, Currency: o.Currency,
+		// The refund is sent once: the payment is marked settled and the
+		// order flagged (its Reason saying so) before it goes, so that
+		// neither a duplicate notification nor Sweep sends it again after
+		// a lost answer or a crash: a person then checks with the gateway.
+		a.Settled, o.Flagged, o.UpdatedAt = true, true, c.opts.now()
+		if o.Reason == "" {
+			o.Reason = sent
+		} else {
+			o.Reason += "; " + sent
+		}
+		var err error
+		if o, err = c.store.UpdateOrder(ctx, o); err != nil {
+			return o, err
+		}
+		a, _ = o.attempt(ref)
+		err = gw.Refund(ctx, RefundRequest{Reference: ref, RefundID: ref + "/refund", Amount: a.Amount, Currency: o.Currency,
 			Reason: "order already paid"})
 		switch {
 		case err == nil:
 			outcome = PaymentRefunded
 		case errors.Is(err, ErrNotSupported):
 		default:
-			return o, err
+			// Refused, or its answer lost: credited to the requester's
+			// wallet as when provisioning fails; the order is flagged.
+			c.opts.logger.WarnContext(ctx, "checkout: refund of an extra payment failed; crediting the wallet", "order", o.ID, "reference", ref, "err", err)
 		}
 	}
 	if outcome == PaymentCredited {
@@ -407,6 +425,7 @@ func (c *Client) settleExtra(ctx context.Context, o Order, gw Gateway, ref strin
 	}
 	a.Settled = true
 	o.Flagged = true
+	o.Reason = strings.Replace(o.Reason, sent, "payment "+ref+": "+string(outcome)+" (the order was already paid)", 1)
 	o.UpdatedAt = c.opts.now()
 	c.opts.logger.WarnContext(ctx, "checkout: extra payment settled", "order", o.ID, "reference", ref, "outcome", string(outcome))
 	return c.store.UpdateOrder(ctx, o)

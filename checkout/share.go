@@ -129,7 +129,9 @@ func (c *Client) checkShare(ctx context.Context, token string) (ShareLink, Order
 // shared order for the payer. Resources and invoice go to the requester.
 // Once the order is paid the link is used and further payers are refused;
 // if two payers pay at once, the second success is refunded (through the
-// gateway where it can, else credited to the requester's wallet).
+// gateway where it can, else credited to the requester's wallet). While a
+// payment of this link has an outcome nobody knows yet (the gateway's answer
+// was lost), PayShared answers ErrTryAgain instead of charging the payer again.
 func (c *Client) PayShared(ctx context.Context, token, gateway string) (Next, error) {
 	gw, ok := c.gateways[gateway]
 	if !ok {
@@ -144,7 +146,16 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (Next, er
 	if _, o, err = c.checkShare(ctx, token); err != nil { // again, under the lock
 		return Next{}, err
 	}
-	return c.startAttempt(ctx, o, MethodOnBehalf, gw, l.Payer, hex.EncodeToString(l.Hash[:]))
+	share := hex.EncodeToString(l.Hash[:])
+	for _, a := range o.Attempts {
+		if a.Share == share && !a.Outcome.final() && !a.Review && a.URL == "" && !a.OTP {
+			// This link's payment started but the gateway's answer was not
+			// recorded (lost, or a crash): it may have charged the payer.
+			// Never start another until Sweep knows.
+			return Next{Kind: NextDone, Order: o}, fmt.Errorf("%w: order %s: payment %s is under way and its outcome is not known yet", ErrTryAgain, o.ID, a.Reference)
+		}
+	}
+	return c.startAttempt(ctx, o, MethodOnBehalf, gw, l.Payer, share)
 }
 
 // SubmitSharedOTP confirms the payer's payment on behalf that waits for an

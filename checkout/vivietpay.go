@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/thanhtoan/thanhtoan/vivietpay"
@@ -138,7 +139,12 @@ func (g *vietGateway) Query(ctx context.Context, reference string) (GatewayResul
 }
 
 func (g *vietGateway) Refund(ctx context.Context, r RefundRequest) error {
-	_, err := g.c.Refund(ctx, vivietpay.RefundRequest{MerchTxnRef: r.Reference, RefundRef: r.RefundID, Amount: r.Amount, Reason: r.Reason})
+	// Ví Việt's refund_ref takes only [A-Za-z0-9_.-]: checkout's refund IDs
+	// ("<order>/refund-gateway", "<reference>/refund") were refused before
+	// sending. Their one '/' comes before a fixed suffix, so '.' in its
+	// place keeps them distinct.
+	ref := strings.ReplaceAll(r.RefundID, "/", ".")
+	_, err := g.c.Refund(ctx, vivietpay.RefundRequest{MerchTxnRef: r.Reference, RefundRef: ref, Amount: r.Amount, Reason: r.Reason})
 	if err != nil {
 		return g.err("refund", err)
 	}

@@ -87,6 +87,7 @@ type options struct {
 	random         io.Reader
 	resultURL      string
 	paymentTimeout time.Duration
+	outboxKeep     time.Duration
 }
 
 // WithClock sets the Client's clock (order times, share link expiry).
@@ -172,6 +173,20 @@ func WithPaymentTimeout(d time.Duration) Option {
 	}
 }
 
+// WithOutboxRetention sets how long the outbox keeps a sent notification
+// (default 7 days): Sweep then deletes it (Store.PruneSent). While it is
+// kept, a step that enqueues the same notification again (a paid order
+// re-driven after a crash) does not send it twice.
+func WithOutboxRetention(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: outbox retention %v must be positive", ErrInvalidConfig, d)
+		}
+		o.outboxKeep = d
+		return nil
+	}
+}
+
 // Client runs checkouts. It is safe for concurrent use; several Clients
 // (processes) may share a Store and Ledger: the Store's compare-and-swap
 // keeps each order consistent.
@@ -193,7 +208,7 @@ type Client struct {
 // New returns a Client for cfg.
 func New(cfg Config, opts ...Option) (*Client, error) {
 	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), shareTTL: 72 * time.Hour,
-		random: rand.Reader, paymentTimeout: 24 * time.Hour}
+		random: rand.Reader, paymentTimeout: 24 * time.Hour, outboxKeep: 7 * 24 * time.Hour}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("%w: nil option", ErrInvalidConfig)

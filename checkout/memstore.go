@@ -28,9 +28,17 @@ type MemoryStore struct {
 	shares    map[[32]byte]ShareLink
 
 	omu    sync.Mutex
-	outbox []*OutboxItem
-	byID   map[string]*OutboxItem
-	head   int // outbox[:head] are all sent
+	outbox []*outboxEntry          // in Enqueue order; sent ones until advance drops them
+	byID   map[string]*outboxEntry // pending items
+	sent   map[string]time.Time    // sent IDs until PruneSent
+	head   int                     // outbox[:head] are all sent
+}
+
+// outboxEntry is an outbox item in the memory queue; a sent one has lost
+// its body.
+type outboxEntry struct {
+	item OutboxItem
+	sent bool
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -46,7 +54,8 @@ func NewMemoryStore() *MemoryStore {
 		invoices:  map[string][]Invoice{},
 		callbacks: map[string]CallbackRecord{},
 		shares:    map[[32]byte]ShareLink{},
-		byID:      map[string]*OutboxItem{},
+		byID:      map[string]*outboxEntry{},
+		sent:      map[string]time.Time{},
 	}
 }
 
@@ -348,10 +357,13 @@ func (s *MemoryStore) Enqueue(ctx context.Context, n Notification, t time.Time) 
 	if _, ok := s.byID[n.ID]; ok {
 		return false, nil
 	}
+	if _, ok := s.sent[n.ID]; ok {
+		return false, nil
+	}
 	n.Order.Items = cloneItems(n.Order.Items)
-	it := &OutboxItem{Notification: n, EnqueuedAt: t}
-	s.outbox = append(s.outbox, it)
-	s.byID[n.ID] = it
+	e := &outboxEntry{item: OutboxItem{Notification: n, EnqueuedAt: t}}
+	s.outbox = append(s.outbox, e)
+	s.byID[n.ID] = e
 	return true, nil
 }
 
@@ -363,16 +375,14 @@ func (s *MemoryStore) PendingNotifications(ctx context.Context, limit int) ([]Ou
 	limit = pageLimit(limit)
 	s.omu.Lock()
 	defer s.omu.Unlock()
-	for s.head < len(s.outbox) && !s.outbox[s.head].SentAt.IsZero() {
-		s.head++
-	}
+	s.advance()
 	var out []OutboxItem
-	for _, it := range s.outbox[s.head:] {
+	for _, e := range s.outbox[s.head:] {
 		if len(out) == limit {
 			break
 		}
-		if it.SentAt.IsZero() {
-			c := *it
+		if !e.sent {
+			c := e.item
 			c.Notification.Order.Items = cloneItems(c.Notification.Order.Items)
 			out = append(out, c)
 		}
@@ -380,19 +390,60 @@ func (s *MemoryStore) PendingNotifications(ctx context.Context, limit int) ([]Ou
 	return out, nil
 }
 
-// MarkSent implements Store.
+// advance moves head past sent items and drops the queue's sent prefix
+// once it is most of the queue. The caller holds omu.
+func (s *MemoryStore) advance() {
+	for s.head < len(s.outbox) && s.outbox[s.head].sent {
+		s.head++
+	}
+	if s.head == len(s.outbox) {
+		clear(s.outbox)
+		s.outbox, s.head = s.outbox[:0], 0
+	} else if s.head >= 1024 && s.head*2 >= len(s.outbox) {
+		n := copy(s.outbox, s.outbox[s.head:])
+		clear(s.outbox[n:])
+		s.outbox, s.head = s.outbox[:n], 0
+	}
+}
+
+// MarkSent implements Store. A sent notification keeps only its ID and
+// time (for Enqueue's idempotency) until PruneSent.
 func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.omu.Lock()
 	defer s.omu.Unlock()
-	it, ok := s.byID[id]
+	if _, ok := s.sent[id]; ok {
+		return nil
+	}
+	e, ok := s.byID[id]
 	if !ok {
 		return fmt.Errorf("%w: notification %s", ErrNotFound, id)
 	}
-	if it.SentAt.IsZero() {
-		it.SentAt = t
+	if t.IsZero() {
+		return nil // as pgstore: a zero time leaves the item pending
 	}
+	delete(s.byID, id)
+	s.sent[id] = t
+	e.item, e.sent = OutboxItem{}, true // its body is never read again
+	s.advance()
 	return nil
+}
+
+// PruneSent implements Store.
+func (s *MemoryStore) PruneSent(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.omu.Lock()
+	defer s.omu.Unlock()
+	n := 0
+	for id, at := range s.sent {
+		if at.Before(before) {
+			delete(s.sent, id)
+			n++
+		}
+	}
+	return n, nil
 }

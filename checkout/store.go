@@ -65,9 +65,13 @@ type Store interface {
 	// PendingNotifications returns up to limit unsent notifications, oldest
 	// first.
 	PendingNotifications(ctx context.Context, limit int) ([]OutboxItem, error)
-	// MarkSent marks a notification sent at t (idempotent). No such ID:
-	// ErrNotFound.
+	// MarkSent marks a notification sent at t (idempotent; a zero t changes
+	// nothing). No such ID: ErrNotFound.
 	MarkSent(ctx context.Context, id string, t time.Time) error
+	// PruneSent deletes the notifications sent before t and returns how
+	// many. Until then a sent ID keeps Enqueue idempotent; after, Enqueue
+	// adds it again. Sweep calls it with now minus WithOutboxRetention.
+	PruneSent(ctx context.Context, before time.Time) (int, error)
 }
 
 // Page sizes of history queries.

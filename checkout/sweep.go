@@ -18,13 +18,15 @@ type SweepReport struct {
 	Expired       int // orders cancelled: share link or payment expired
 	HoldsExpired  int // ledger holds released at their expiry
 	Notifications int // outbox notifications sent
+	Pruned        int // sent notifications deleted after the outbox retention
 	Errors        int // orders or notifications that failed (see the error)
 }
 
 // Sweep re-drives orders that stopped between steps, settles gateway
 // payments whose outcome is unknown by querying the gateway, cancels orders
 // whose share link or payment expired (releasing their holds), releases
-// expired ledger holds, and sends the outbox's pending notifications. It
+// expired ledger holds, sends the outbox's pending notifications and deletes
+// those sent longer ago than WithOutboxRetention. It
 // also settles payments that arrived for orders already completed or
 // cancelled (a second payer, a late success) whose notification never came
 // or whose settling stopped: it queries them and refunds or credits their
@@ -97,6 +99,11 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 		if len(items) < 100 || sent == 0 {
 			break
 		}
+	}
+	if n, err := c.store.PruneSent(ctx, c.opts.now().Add(-c.opts.outboxKeep)); err != nil {
+		fail(fmt.Errorf("checkout: sweep: prune outbox: %w", err))
+	} else {
+		rep.Pruned = n
 	}
 	return rep, errors.Join(errs...)
 }

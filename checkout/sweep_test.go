@@ -269,3 +269,41 @@ func TestSweepCancelsOrderWhosePaymentsAllFailed(t *testing.T) {
 		t.Error("provisioned")
 	}
 }
+
+// Sweep deletes sent notifications after the outbox retention, and only
+// those: a pending one stays until it is sent.
+func TestSweepPrunesSentNotifications(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{opts: []checkout.Option{checkout.WithOutboxRetention(time.Hour)}})
+	e.topUp("olga", 5000)
+	o := e.order("olga", 1000)
+	if _, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodCredit}); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.notif.byKind(checkout.NotifyOrderCompleted)) != 1 {
+		t.Fatal("no completion email")
+	}
+	// A pending notification (enqueued, never sent).
+	pending := checkout.Notification{ID: "other/email/completed", Kind: checkout.NotifyOrderCompleted, To: "x@example.com", Order: o.Summary()}
+	if ok, err := e.store.Enqueue(e.ctx, pending, e.clock.Now()); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	e.notif.mu.Lock()
+	e.notif.failNext = 1 << 20
+	e.notif.mu.Unlock()
+	e.clock.Advance(30 * time.Minute)
+	if rep, _ := e.c.Sweep(e.ctx); rep.Pruned != 0 {
+		t.Errorf("pruned %d within the retention", rep.Pruned)
+	}
+	e.clock.Advance(time.Hour)
+	if rep, _ := e.c.Sweep(e.ctx); rep.Pruned != 1 {
+		t.Errorf("pruned %d after the retention, want the sent one", rep.Pruned)
+	}
+	if pend, _ := e.store.PendingNotifications(e.ctx, 10); len(pend) != 1 || pend[0].Notification.ID != pending.ID {
+		t.Errorf("pending %+v", pend)
+	}
+	// Pruned: the ID may be enqueued again.
+	if ok, err := e.store.Enqueue(e.ctx, checkout.Notification{ID: o.ID + "/email/completed", Kind: checkout.NotifyOrderCompleted}, e.clock.Now()); err != nil || !ok {
+		t.Errorf("enqueue after prune: %v %v", ok, err)
+	}
+}

@@ -627,3 +627,18 @@ func (s *Store) MarkSent(ctx context.Context, id string, t time.Time) error {
 	}
 	return nil
 }
+
+// PruneSent implements checkout.Store (the partial index of migration 003
+// finds the sent rows).
+func (s *Store) PruneSent(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.retry(ctx, func() error {
+		tag, err := s.pool.Exec(ctx, `DELETE FROM checkout_outbox WHERE sent_at IS NOT NULL AND sent_at < $1`, before)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pgstore: prune sent notifications: %w", err)
+	}
+	return int(n), nil
+}

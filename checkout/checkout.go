@@ -193,7 +193,9 @@ func WithOutboxRetention(d time.Duration) Option {
 type Client struct {
 	opts        options
 	ledger      wallet.Ledger
-	store       Store
+	store       Store // public, or its sharedStore view
+	public      Store // the Store as configured
+	shared      bool  // store is a sharedStore: copy line items where orders leave
 	gateways    map[string]Gateway
 	gwNames     []string
 	provisioner Provisioner
@@ -233,6 +235,10 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	if c.store == nil {
 		c.store = NewMemoryStore()
+	}
+	c.public = c.store
+	if ms, ok := c.store.(*MemoryStore); ok {
+		c.store, c.shared = sharedStore{ms}, true
 	}
 	if c.notifier == nil {
 		c.notifier = LogNotifier{Logger: o.logger}
@@ -290,7 +296,15 @@ func parseHTTPURL(raw string) (*url.URL, error) {
 func (c *Client) Ledger() wallet.Ledger { return c.ledger }
 
 // Store returns the store the Client uses.
-func (c *Client) Store() Store { return c.store }
+func (c *Client) Store() Store { return c.public }
+
+// export copies the line items of an order that leaves the Client, when
+// they are shared with the store (see sharedStore).
+func (c *Client) export(o *Order) {
+	if c.shared {
+		o.Items = cloneItems(o.Items)
+	}
+}
 
 // Credit returns the credit wallet of a currency ("" for the default), or nil.
 func (c *Client) Credit(currency string) *wallet.Credit {
@@ -398,7 +412,7 @@ func validOrderID(id string) error {
 
 // Order returns an order.
 func (c *Client) Order(ctx context.Context, id string) (Order, error) {
-	return c.store.GetOrder(ctx, id)
+	return c.public.GetOrder(ctx, id)
 }
 
 // NextKind says what the caller does after a payment call.
@@ -445,7 +459,8 @@ type PayRequest struct {
 // finish at once. A payment the gateway refuses returns the cancelled order
 // with an error matching ErrPaymentFailed. Calling Pay again on an order
 // whose payment is under way returns the same next step.
-func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (Next, error) {
+func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next Next, err error) {
+	defer c.export(&next.Order)
 	switch req.Method {
 	case MethodCredit:
 		if req.Gateway != "" {
@@ -746,7 +761,8 @@ func (c *Client) finish(ctx context.Context, o Order, gw Gateway, r GatewayResul
 // SubmitOTP confirms the order's payment that waits for an OTP: the
 // requester's own payment. A payer's payment on behalf is confirmed with
 // SubmitSharedOTP, which takes the payer's share token.
-func (c *Client) SubmitOTP(ctx context.Context, orderID, otp string) (Next, error) {
+func (c *Client) SubmitOTP(ctx context.Context, orderID, otp string) (next Next, err error) {
+	defer c.export(&next.Order)
 	if otp == "" {
 		return Next{}, fmt.Errorf("%w: empty otp", ErrInvalidRequest)
 	}

@@ -428,6 +428,10 @@ func (c *Client) useShare(ctx context.Context, hexHash string) {
 // deliver sends a notification from the outbox now; on failure it stays
 // pending for Sweep.
 func (c *Client) deliver(ctx context.Context, n Notification) bool {
+	if _, ours := c.notifier.(LogNotifier); c.shared && !ours {
+		// A host's Notifier gets its own line items (see sharedStore).
+		n.Order.Items = cloneItems(n.Order.Items)
+	}
 	if err := c.notifier.Send(ctx, n); err != nil {
 		c.opts.logger.WarnContext(ctx, "checkout: notification not sent; Sweep retries", "id", n.ID, "err", err)
 		return false

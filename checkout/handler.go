@@ -112,7 +112,8 @@ func errorText(status int) string {
 // result, the HTTP status to answer (200, 400 for a callback that failed
 // verification or names no order of ours, 404 for an unknown gateway, 500
 // when it should be sent again) and the error.
-func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Request) (Order, GatewayResult, int, error) {
+func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Request) (out Order, _ GatewayResult, _ int, _ error) {
+	defer c.export(&out)
 	gw, ok := c.gateways[gateway]
 	if !ok {
 		return Order{}, GatewayResult{}, http.StatusNotFound, fmt.Errorf("%w: %q", ErrUnknownGateway, gateway)

@@ -19,9 +19,9 @@ type MemoryStore struct {
 
 	hmu       sync.RWMutex
 	paymentID map[string]struct{}
-	payments  map[string][]Payment
+	payments  map[string]*history[Payment]
 	invoiceID map[string]struct{}
-	invoices  map[string][]Invoice
+	invoices  map[string]*history[Invoice]
 
 	cmu       sync.Mutex
 	callbacks map[string]CallbackRecord
@@ -49,9 +49,9 @@ func NewMemoryStore() *MemoryStore {
 		orders:    map[string]*Order{},
 		byState:   map[State]map[string]struct{}{},
 		paymentID: map[string]struct{}{},
-		payments:  map[string][]Payment{},
+		payments:  map[string]*history[Payment]{},
 		invoiceID: map[string]struct{}{},
-		invoices:  map[string][]Invoice{},
+		invoices:  map[string]*history[Invoice]{},
 		callbacks: map[string]CallbackRecord{},
 		shares:    map[[32]byte]ShareLink{},
 		byID:      map[string]*outboxEntry{},
@@ -95,6 +95,17 @@ func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
 
 // GetOrder implements Store.
 func (s *MemoryStore) GetOrder(ctx context.Context, id string) (Order, error) {
+	o, err := s.getOrder(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	o.Items = cloneItems(o.Items)
+	return o, nil
+}
+
+// getOrder is GetOrder whose result shares its line items with the stored
+// order (its attempts are copied): see sharedStore.
+func (s *MemoryStore) getOrder(ctx context.Context, id string) (Order, error) {
 	if err := ctx.Err(); err != nil {
 		return Order{}, err
 	}
@@ -104,11 +115,24 @@ func (s *MemoryStore) GetOrder(ctx context.Context, id string) (Order, error) {
 	if !ok {
 		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, id)
 	}
-	return o.Clone(), nil
+	c := *o
+	c.Attempts = cloneAttempts(c.Attempts)
+	return c, nil
 }
 
 // UpdateOrder implements Store.
 func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
+	r, err := s.updateOrder(ctx, o)
+	if err != nil {
+		return Order{}, err
+	}
+	r.Items = cloneItems(r.Items)
+	return r, nil
+}
+
+// updateOrder is UpdateOrder whose result shares its line items with the
+// stored order: see sharedStore.
+func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	if err := ctx.Err(); err != nil {
 		return Order{}, err
 	}
@@ -131,9 +155,7 @@ func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 		items = cloneItems(o.Items)
 	}
 	cur.Items = items
-	if o.Attempts != nil {
-		cur.Attempts = append([]Attempt(nil), o.Attempts...)
-	}
+	cur.Attempts = cloneAttempts(o.Attempts)
 	cur.Version++
 	if old != cur.State || cur.State.Final() {
 		if m := s.byState[old]; m != nil {
@@ -141,7 +163,9 @@ func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 		}
 		s.index(cur)
 	}
-	return cur.Clone(), nil
+	r := *cur
+	r.Attempts = cloneAttempts(r.Attempts)
+	return r, nil
 }
 
 // sameItems reports whether a and b hold the same line items, amounts in
@@ -149,6 +173,9 @@ func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 func sameItems(a, b []LineItem) bool {
 	if len(a) != len(b) || (a == nil) != (b == nil) {
 		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true // the same memory (a shared read): nothing to compare
 	}
 	for i := range a {
 		x, y := &a[i], &b[i]
@@ -184,6 +211,35 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 	return out, nil
 }
 
+// storedItems reports whether items are the stored line items of order id
+// (the same memory, from a shared read): those are never changed in place
+// (UpdateOrder replaces them), so they need no copy.
+func (s *MemoryStore) storedItems(id string, items []LineItem) bool {
+	if len(items) == 0 {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, ok := s.orders[id]
+	return ok && len(o.Items) == len(items) && &o.Items[0] == &items[0]
+}
+
+// sharedStore is the Client's view of a MemoryStore: orders read and
+// written share their line items with the stored ones instead of copying
+// them twice per call. Line items never change after an order is created;
+// the Client never changes them in place and copies them wherever an order
+// leaves it (Client methods, Provisioner, Notifier), so nothing outside can
+// change what is stored. Attempts, which the Client changes, are copied.
+type sharedStore struct{ *MemoryStore }
+
+func (s sharedStore) GetOrder(ctx context.Context, id string) (Order, error) {
+	return s.getOrder(ctx, id)
+}
+
+func (s sharedStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
+	return s.updateOrder(ctx, o)
+}
+
 // AddPayment implements Store.
 func (s *MemoryStore) AddPayment(ctx context.Context, p Payment) (bool, error) {
 	if err := ctx.Err(); err != nil {
@@ -198,8 +254,13 @@ func (s *MemoryStore) AddPayment(ctx context.Context, p Payment) (bool, error) {
 		return false, nil
 	}
 	s.paymentID[p.ID] = struct{}{}
-	p.Seq = int64(len(s.payments[p.Customer]) + 1)
-	s.payments[p.Customer] = append(s.payments[p.Customer], p)
+	h := s.payments[p.Customer]
+	if h == nil {
+		h = &history[Payment]{}
+		s.payments[p.Customer] = h
+	}
+	p.Seq = int64(h.n + 1)
+	h.add(p)
 	return true, nil
 }
 
@@ -217,10 +278,56 @@ func (s *MemoryStore) AddInvoice(ctx context.Context, inv Invoice) (bool, error)
 		return false, nil
 	}
 	s.invoiceID[inv.ID] = struct{}{}
-	inv.Items = cloneItems(inv.Items)
-	inv.Seq = int64(len(s.invoices[inv.Customer]) + 1)
-	s.invoices[inv.Customer] = append(s.invoices[inv.Customer], inv)
+	if !s.storedItems(inv.OrderID, inv.Items) {
+		inv.Items = cloneItems(inv.Items)
+	}
+	h := s.invoices[inv.Customer]
+	if h == nil {
+		h = &history[Invoice]{}
+		s.invoices[inv.Customer] = h
+	}
+	inv.Seq = int64(h.n + 1)
+	h.add(inv)
 	return true, nil
+}
+
+// history is a customer's Payment or Billing History in memory: lines in
+// fixed-size chunks, so that a long history grows without copying itself.
+type history[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const historyChunk = 128
+
+func (h *history[T]) add(v T) {
+	switch {
+	case h.n == 0:
+		h.chunks = [][]T{nil} // the first chunk grows as needed: most histories are short
+	case h.n%historyChunk == 0:
+		h.chunks = append(h.chunks, make([]T, 0, historyChunk))
+	}
+	last := len(h.chunks) - 1
+	h.chunks[last] = append(h.chunks[last], v)
+	h.n++
+}
+
+func (h *history[T]) len() int {
+	if h == nil {
+		return 0
+	}
+	return h.n
+}
+
+// appendRange appends lines [from, to) to out.
+func (h *history[T]) appendRange(out []T, from, to int) []T {
+	for i := from; i < to; {
+		c := h.chunks[i/historyChunk]
+		j := min(to-i, historyChunk-i%historyChunk)
+		out = append(out, c[i%historyChunk:i%historyChunk+j]...)
+		i += j
+	}
+	return out
 }
 
 // page returns the [from, to) window of a Seq-numbered (1..n) history.
@@ -241,8 +348,8 @@ func (s *MemoryStore) Payments(ctx context.Context, customer string, q PageQuery
 	s.hmu.RLock()
 	defer s.hmu.RUnlock()
 	all := s.payments[customer]
-	from, to, more := page(len(all), q)
-	out := PaymentPage{Payments: slices.Clone(all[from:to]), Next: int64(to), More: more}
+	from, to, more := page(all.len(), q)
+	out := PaymentPage{Payments: all.appendRange(make([]Payment, 0, to-from), from, to), Next: int64(to), More: more}
 	if to == from {
 		out.Next = q.After
 	}
@@ -257,11 +364,10 @@ func (s *MemoryStore) Invoices(ctx context.Context, customer string, q PageQuery
 	s.hmu.RLock()
 	defer s.hmu.RUnlock()
 	all := s.invoices[customer]
-	from, to, more := page(len(all), q)
-	out := InvoicePage{Invoices: make([]Invoice, 0, to-from), Next: int64(to), More: more}
-	for _, inv := range all[from:to] {
-		inv.Items = cloneItems(inv.Items)
-		out.Invoices = append(out.Invoices, inv)
+	from, to, more := page(all.len(), q)
+	out := InvoicePage{Invoices: all.appendRange(make([]Invoice, 0, to-from), from, to), Next: int64(to), More: more}
+	for i := range out.Invoices {
+		out.Invoices[i].Items = cloneItems(out.Invoices[i].Items)
 	}
 	if to == from {
 		out.Next = q.After
@@ -360,7 +466,9 @@ func (s *MemoryStore) Enqueue(ctx context.Context, n Notification, t time.Time) 
 	if _, ok := s.sent[n.ID]; ok {
 		return false, nil
 	}
-	n.Order.Items = cloneItems(n.Order.Items)
+	if !s.storedItems(n.Order.ID, n.Order.Items) {
+		n.Order.Items = cloneItems(n.Order.Items)
+	}
 	e := &outboxEntry{item: OutboxItem{Notification: n, EnqueuedAt: t}}
 	s.outbox = append(s.outbox, e)
 	s.byID[n.ID] = e

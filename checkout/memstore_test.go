@@ -2,11 +2,14 @@ package checkout_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/checkout/checkouttest"
+	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
 func TestMemoryStore(t *testing.T) {
@@ -60,4 +63,122 @@ func TestMemoryStoreUpdateCopies(t *testing.T) {
 	if l, _ := s.ListOrders(ctx, checkout.OrderQuery{State: checkout.StateCreated}); len(l) != 0 {
 		t.Errorf("still listed as created: %+v", l)
 	}
+}
+
+// A long history is kept in chunks: pages that cross chunk boundaries hold
+// every line once, in order.
+func TestMemoryStoreLongHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := checkout.NewMemoryStore()
+	const n = 1000
+	for i := range n {
+		if ok, err := s.AddInvoice(ctx, checkout.Invoice{ID: fmt.Sprintf("o%d/invoice", i), Customer: "c", Amount: decimal.NewFromInt(int64(i + 1))}); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+	}
+	var after int64
+	seen := 0
+	for {
+		p, err := s.Invoices(ctx, "c", checkout.PageQuery{After: after, Limit: 77})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inv := range p.Invoices {
+			seen++
+			if inv.Seq != int64(seen) || inv.ID != fmt.Sprintf("o%d/invoice", seen-1) || !inv.Amount.Equal(decimal.NewFromInt(int64(seen))) {
+				t.Fatalf("line %d = %+v", seen, inv)
+			}
+		}
+		after = p.Next
+		if !p.More {
+			break
+		}
+	}
+	if seen != n {
+		t.Fatalf("paged through %d lines, want %d", seen, n)
+	}
+}
+
+// mutatingNotifier changes the line items of what it is given.
+type mutatingNotifier struct{}
+
+func (mutatingNotifier) Send(_ context.Context, n checkout.Notification) error {
+	for i := range n.Order.Items {
+		n.Order.Items[i].Description = "changed by the notifier"
+		for j := range n.Order.Items[i].Config {
+			n.Order.Items[i].Config[j].Value = "changed by the notifier"
+		}
+	}
+	return nil
+}
+
+// The Client shares line items with its default MemoryStore internally:
+// whatever a caller, the Provisioner or the Notifier does to the orders
+// they are given never changes the stored order, invoice or outbox.
+func TestClientOrdersLeaveWithTheirOwnItems(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := checkout.NewMemoryStore()
+	mutate := func(items []checkout.LineItem, who string) {
+		for i := range items {
+			items[i].Description = "changed by " + who
+			for j := range items[i].Config {
+				items[i].Config[j].Value = "changed by " + who
+			}
+		}
+	}
+	c, err := checkout.New(checkout.Config{Store: store, BaseURL: "https://shop.example/pay", Notifier: mutatingNotifier{},
+		Provisioner: checkout.ProvisionerFunc(func(_ context.Context, r checkout.ProvisionRequest) error {
+			mutate(r.Order.Items, "the provisioner")
+			return nil
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store() != checkout.Store(store) {
+		t.Fatal("Store() is not the configured store")
+	}
+	if _, err := c.Credit("").TopUp(ctx, wallet.TopUpRequest{ID: "seed", Customer: "c", Amount: decimal.NewFromInt(10000)}); err != nil {
+		t.Fatal(err)
+	}
+	items := []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: decimal.NewFromInt(1000), Config: []checkout.Attribute{{Name: "vCPU", Value: "2"}}}}
+	o, err := c.CreateOrder(ctx, checkout.OrderRequest{ID: "m1", Customer: "c", Email: "c@example.com", Items: items})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mutate(items, "the caller's request")
+	mutate(o.Items, "the caller")
+	next, err := c.Pay(ctx, o.ID, checkout.PayRequest{Method: checkout.MethodCredit})
+	if err != nil || next.Order.State != checkout.StateCompleted {
+		t.Fatal(next.Order.State, err)
+	}
+	mutate(next.Order.Items, "the caller after Pay")
+	got, err := c.Order(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mutate(got.Items, "the caller after Order")
+	check := func(what string, items []checkout.LineItem) {
+		t.Helper()
+		if len(items) != 1 || items[0].Description != "VM" || len(items[0].Config) != 1 || items[0].Config[0].Value != "2" {
+			t.Errorf("%s items changed: %+v", what, items)
+		}
+	}
+	stored, _ := store.GetOrder(ctx, o.ID)
+	check("stored order", stored.Items)
+	inv, _ := c.BillingHistory(ctx, "c", checkout.PageQuery{})
+	if len(inv.Invoices) != 1 {
+		t.Fatalf("invoices %+v", inv)
+	}
+	check("invoice", inv.Invoices[0].Items)
+	// A pending notification (the same items) is not changed by a send.
+	if _, err := store.Enqueue(ctx, checkout.Notification{ID: "m1/extra", Kind: checkout.NotifyOrderCompleted, Order: stored.Summary()}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := store.GetOrder(ctx, o.ID)
+	check("stored order after sweep", again.Items)
 }

@@ -218,10 +218,15 @@ func (o Order) Summary() OrderSummary {
 // Clone returns a deep copy of o (slices included).
 func (o Order) Clone() Order {
 	o.Items = cloneItems(o.Items)
-	if o.Attempts != nil {
-		o.Attempts = append([]Attempt(nil), o.Attempts...)
-	}
+	o.Attempts = cloneAttempts(o.Attempts)
 	return o
+}
+
+func cloneAttempts(a []Attempt) []Attempt {
+	if a == nil {
+		return nil
+	}
+	return append([]Attempt(nil), a...)
 }
 
 func cloneItems(items []LineItem) []LineItem {

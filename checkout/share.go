@@ -30,7 +30,8 @@ type ShareResult struct {
 // valid for the share TTL (72 hours by default), and emails it to the payer
 // through the outbox. Only the SHA-256 of the link's token is stored. The
 // order must not be paid or being paid yet; sharing again makes another link.
-func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (ShareResult, error) {
+func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res ShareResult, err error) {
+	defer c.export(&res.Order)
 	addr, err := mail.ParseAddress(payerEmail)
 	if err != nil || addr.Address != payerEmail {
 		return ShareResult{}, fmt.Errorf("%w: payer email %q is not an address", ErrInvalidRequest, payerEmail)
@@ -130,7 +131,8 @@ func (c *Client) checkShare(ctx context.Context, token string) (ShareLink, Order
 // Once the order is paid the link is used and further payers are refused;
 // if two payers pay at once, the second success is refunded (through the
 // gateway where it can, else credited to the requester's wallet).
-func (c *Client) PayShared(ctx context.Context, token, gateway string) (Next, error) {
+func (c *Client) PayShared(ctx context.Context, token, gateway string) (next Next, err error) {
+	defer c.export(&next.Order)
 	gw, ok := c.gateways[gateway]
 	if !ok {
 		return Next{}, fmt.Errorf("%w: %q", ErrUnknownGateway, gateway)
@@ -156,7 +158,8 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (Next, er
 // the OTP's life. Errors: ErrShareNotFound, ErrShareUsed (the order was
 // paid), ErrOrderClosed, ErrInvalidRequest (no payment of this link waits
 // for an OTP); a wrong OTP answers NextOTP with the gateway's error.
-func (c *Client) SubmitSharedOTP(ctx context.Context, token, otp string) (Next, error) {
+func (c *Client) SubmitSharedOTP(ctx context.Context, token, otp string) (next Next, err error) {
+	defer c.export(&next.Order)
 	if otp == "" {
 		return Next{}, fmt.Errorf("%w: empty otp", ErrInvalidRequest)
 	}

@@ -88,6 +88,7 @@ type options struct {
 	resultURL      string
 	paymentTimeout time.Duration
 	outboxKeep     time.Duration
+	orderTTL       time.Duration // 0: orders never expire
 }
 
 // WithClock sets the Client's clock (order times, share link expiry).
@@ -173,6 +174,21 @@ func WithPaymentTimeout(d time.Duration) Option {
 	}
 }
 
+// WithOrderTTL sets how long an order may stay created (not paid, no
+// payment started, not shared) before Sweep cancels it (default 7 days),
+// so that an abandoned order is not paid weeks later at its old price and
+// Sweep does not carry it. Zero: orders never expire. An order stamps its
+// expiry (Order.ExpiresAt) when it is created.
+func WithOrderTTL(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("%w: order ttl %v must not be negative", ErrInvalidConfig, d)
+		}
+		o.orderTTL = d
+		return nil
+	}
+}
+
 // WithOutboxRetention sets how long the outbox keeps a sent notification
 // (default 7 days): Sweep then deletes it (Store.PruneSent). While it is
 // kept, a step that enqueues the same notification again (a paid order
@@ -210,7 +226,7 @@ type Client struct {
 // New returns a Client for cfg.
 func New(cfg Config, opts ...Option) (*Client, error) {
 	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), shareTTL: 72 * time.Hour,
-		random: rand.Reader, paymentTimeout: 24 * time.Hour, outboxKeep: 7 * 24 * time.Hour}
+		random: rand.Reader, paymentTimeout: 24 * time.Hour, outboxKeep: 7 * 24 * time.Hour, orderTTL: 7 * 24 * time.Hour}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("%w: nil option", ErrInvalidConfig)
@@ -385,6 +401,9 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	// The Store copies the items: no copy here.
 	o := Order{ID: id, Customer: req.Customer, Email: req.Email, Language: lang, Items: req.Items,
 		Amount: total, Currency: cur, State: StateCreated, CreatedAt: now, UpdatedAt: now}
+	if c.opts.orderTTL > 0 {
+		o.ExpiresAt = now.Add(c.opts.orderTTL)
+	}
 	return c.store.CreateOrder(ctx, o)
 }
 
@@ -492,6 +511,9 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next 
 	case StateAwaitingPayment:
 		return c.pending(o)
 	}
+	if err := c.checkNotExpired(o); err != nil {
+		return Next{Kind: NextDone, Order: o}, err
+	}
 	if o.Method != "" && o.Method != req.Method && o.Method != MethodOnBehalf {
 		if o.Method == MethodTopUpAndPay || o.Method == MethodCredit && o.CreditTries > 0 {
 			if err := c.checkNoCreditPaid(ctx, o); err != nil {
@@ -507,6 +529,15 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next 
 	default:
 		return c.startAttempt(ctx, o, MethodGateway, c.gateways[req.Gateway], "", "")
 	}
+}
+
+// checkNotExpired refuses to start paying (or sharing) an order past its
+// expiry that nothing was paid on; Sweep cancels it.
+func (c *Client) checkNotExpired(o Order) error {
+	if o.State == StateCreated && o.Method == "" && !o.ExpiresAt.IsZero() && !c.opts.now().Before(o.ExpiresAt) {
+		return fmt.Errorf("%w: order %s expired unpaid", ErrOrderClosed, o.ID)
+	}
+	return nil
 }
 
 // checkNoCreditPaid refuses to switch method when an earlier credit step may

@@ -43,7 +43,10 @@
 // running the step again: Client.Sweep re-drives paid orders, settles
 // credit steps cut short, queries gateways about payments whose outcome is
 // unknown, cancels orders whose share link or payment expired (releasing
-// holds), and resends notifications.
+// holds) and orders never paid, and resends notifications. Each order
+// says when Sweep next has work on it (Order.SweepAt: now, a deadline, or
+// never), the Store indexes it, and Sweep reads only the orders due, so a
+// Sweep costs what is due, not the order history.
 //
 // # Callbacks
 //
@@ -70,6 +73,16 @@
 //   - A gateway payment the gateway never saw is cancelled by Sweep after
 //     WithPaymentTimeout (24 hours by default); ledger holds have no expiry
 //     of their own.
+//   - An order left created (never paid, no payment started, not shared)
+//     expires: Sweep cancels it WithOrderTTL after its creation (7 days by
+//     default; 0 never) and Pay refuses it from then on, so an abandoned
+//     order is not paid weeks later at its old price and does not stay
+//     work for Sweep. An order whose credit payment was tried is first
+//     checked for a payment that went through, and given an hour after
+//     that try.
+//   - Sent notifications stay in the outbox WithOutboxRetention (7 days
+//     by default; Enqueue of a sent ID is a no-op meanwhile), then Sweep
+//     deletes them (Store.PruneSent).
 //   - Gateway references are "<order>-<n>" (n counts attempts), so order IDs
 //     are at most 24 characters of [A-Za-z0-9_.].
 //

@@ -10,12 +10,13 @@ import (
 
 // MemoryStore is the in-memory Store: the default, for tests, examples and
 // single-process use. It is safe for concurrent use. Orders live in a map
-// guarded by a mutex with an index by state; histories are per-customer
-// slices.
+// guarded by a mutex, with an index of those Sweep will have work on
+// (ListOrders scans the index without copying what it leaves out);
+// histories are per-customer chunked slices.
 type MemoryStore struct {
-	mu      sync.RWMutex
-	orders  map[string]*Order
-	byState map[State]map[string]struct{}
+	mu     sync.RWMutex
+	orders map[string]*Order
+	sched  map[string]time.Time // Order.SweepAt of the orders that have one
 
 	hmu       sync.RWMutex
 	paymentID map[string]struct{}
@@ -47,7 +48,7 @@ var _ Store = (*MemoryStore)(nil)
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		orders:    map[string]*Order{},
-		byState:   map[State]map[string]struct{}{},
+		sched:     map[string]time.Time{},
 		paymentID: map[string]struct{}{},
 		payments:  map[string]*history[Payment]{},
 		invoiceID: map[string]struct{}{},
@@ -59,18 +60,13 @@ func NewMemoryStore() *MemoryStore {
 	}
 }
 
-// index lists o under its state while it needs Sweep (Order.NeedsSweep),
-// as the Store contract asks.
+// index keeps o's SweepAt in the index, as the Store contract asks.
 func (s *MemoryStore) index(o *Order) {
-	if !o.NeedsSweep() {
-		return
+	if at, ok := o.SweepAt(); ok {
+		s.sched[o.ID] = at
+	} else {
+		delete(s.sched, o.ID)
 	}
-	m := s.byState[o.State]
-	if m == nil {
-		m = map[string]struct{}{}
-		s.byState[o.State] = m
-	}
-	m[o.ID] = struct{}{}
 }
 
 // CreateOrder implements Store.
@@ -148,7 +144,6 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	// Overwrite the stored order in place (no new Order on the heap). Line
 	// items do not change after an order is created: keep the stored copy
 	// when the caller's are the same, else copy them.
-	old := cur.State
 	items := cur.Items
 	*cur = o
 	if !sameItems(items, o.Items) {
@@ -157,12 +152,7 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	cur.Items = items
 	cur.Attempts = cloneAttempts(o.Attempts)
 	cur.Version++
-	if old != cur.State || cur.State.Final() {
-		if m := s.byState[old]; m != nil {
-			delete(m, cur.ID)
-		}
-		s.index(cur)
-	}
+	s.index(cur)
 	r := *cur
 	r.Attempts = cloneAttempts(r.Attempts)
 	return r, nil
@@ -194,9 +184,9 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ids := make([]string, 0, len(s.byState[q.State]))
-	for id := range s.byState[q.State] {
-		if id > q.After {
+	var ids []string
+	for id, at := range s.sched {
+		if id > q.After && (q.Due.IsZero() || !at.After(q.Due)) && (q.State == "" || s.orders[id].State == q.State) {
 			ids = append(ids, id)
 		}
 	}

@@ -122,6 +122,10 @@ type Order struct {
 	// PaidReference is the attempt whose success paid the order.
 	PaidReference string
 
+	// ExpiresAt is when Sweep cancels the order if it is still created
+	// and nothing was paid (WithOrderTTL; zero: never).
+	ExpiresAt time.Time
+
 	// Payer is the email of the payer (payment on behalf).
 	Payer string
 	// ShareExpiresAt is when the latest share link expires.
@@ -189,9 +193,58 @@ func (o *Order) openAttempts() int {
 	return n
 }
 
-// NeedsSweep reports whether Sweep may have work on o: it is not final, or
-// one of its payments is still to be settled (see Store.ListOrders).
-func (o Order) NeedsSweep() bool { return !o.State.Final() || o.unsettled() }
+// NeedsSweep reports whether Sweep will have work on o, now or later: see
+// SweepAt.
+func (o Order) NeedsSweep() bool {
+	_, ok := o.SweepAt()
+	return ok
+}
+
+// SweepAt says when Sweep next has work on o, from o alone (stores index
+// it: see Store.ListOrders). ok is false when Sweep never will: a final
+// order whose payments are all settled, or a created order nothing was
+// paid on and that never expires. A time not after now (the zero time
+// among them) means now:
+//
+//   - created: now if a credit payment or hold may have run (a crash can
+//     have stopped it before the order was saved), else ExpiresAt;
+//   - shared: when the link expires;
+//   - awaiting payment: now while a payment's outcome is open (Sweep
+//     queries the gateway); a payment on behalf whose attempts all failed
+//     waits for the payer until the link expires;
+//   - paid: now (drive it on);
+//   - any state: now while a success is not settled (refund or credit).
+func (o Order) SweepAt() (at time.Time, ok bool) {
+	due := func(t time.Time) {
+		if !ok || t.Before(at) {
+			at, ok = t, true
+		}
+	}
+	var now time.Time
+	if o.unsettled() {
+		due(now)
+	}
+	switch o.State {
+	case StateCreated:
+		switch {
+		case o.Method == MethodCredit && o.CreditTries > 0, o.Method == MethodTopUpAndPay:
+			due(now)
+		case !o.ExpiresAt.IsZero():
+			due(o.ExpiresAt)
+		}
+	case StateShared:
+		due(o.ShareExpiresAt)
+	case StateAwaitingPayment:
+		if o.Method == MethodOnBehalf {
+			due(o.ShareExpiresAt)
+		} else {
+			due(now)
+		}
+	case StatePaid:
+		due(now)
+	}
+	return at, ok
+}
 
 // unsettled reports whether an attempt of o is still to be dealt with: its
 // outcome is not final (the gateway may yet take money), or it succeeded

@@ -48,6 +48,9 @@ func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res Sha
 	if o.State != StateCreated && o.State != StateShared {
 		return ShareResult{Order: o}, fmt.Errorf("%w: order %s is %s", ErrOrderClosed, o.ID, o.State)
 	}
+	if err := c.checkNotExpired(o); err != nil {
+		return ShareResult{Order: o}, err
+	}
 	var raw [shareTokenBytes]byte
 	if _, err := io.ReadFull(c.opts.random, raw[:]); err != nil {
 		return ShareResult{}, fmt.Errorf("checkout: share token: %w", err)

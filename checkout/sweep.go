@@ -15,7 +15,7 @@ type SweepReport struct {
 	Recovered     int // orders whose credit step had run before a crash
 	Queried       int // gateway payments queried
 	Settled       int // gateway payments whose outcome the query settled
-	Expired       int // orders cancelled: share link or payment expired
+	Expired       int // orders cancelled: never paid, share link or payment expired
 	HoldsExpired  int // ledger holds released at their expiry
 	Notifications int // outbox notifications sent
 	Pruned        int // sent notifications deleted after the outbox retention
@@ -24,20 +24,18 @@ type SweepReport struct {
 
 // Sweep re-drives orders that stopped between steps, settles gateway
 // payments whose outcome is unknown by querying the gateway, cancels orders
-// whose share link or payment expired (releasing their holds), releases
-// expired ledger holds, sends the outbox's pending notifications and deletes
-// those sent longer ago than WithOutboxRetention. It
-// also settles payments that arrived for orders already completed or
-// cancelled (a second payer, a late success) whose notification never came
-// or whose settling stopped: it queries them and refunds or credits their
-// money. Those orders are found through Store.ListOrders of the final
-// states, which the memory store and pgstore answer; a Store that lists no
-// final orders leaves them to the gateway's next notification.
+// never paid before their expiry (WithOrderTTL) and orders whose share link
+// or payment expired (releasing their holds), releases expired ledger
+// holds, sends the outbox's pending notifications and deletes those sent
+// longer ago than WithOutboxRetention. It also settles payments that
+// arrived for orders already completed or cancelled (a second payer, a late
+// success) whose notification never came or whose settling stopped: it
+// queries them and refunds or credits their money.
 //
-// Sweep pages through the orders of each state and skips, on the listed
-// copy, those that cannot need work (created and never paid, shared with a
-// valid link, final with every payment settled); only the others are
-// locked and read again. Run it periodically (every minute, say); running
+// Sweep reads only the orders that have work due (Store.ListOrders with
+// Due now: each order's Order.SweepAt, which the stores index), so its
+// cost follows the work due, not the order history nor the orders waiting
+// for a later deadline. Run it periodically (every minute, say); running
 // it often or concurrently is safe. It goes on after an order fails and
 // returns every error joined.
 func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
@@ -54,31 +52,30 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 	rep.HoldsExpired = n
 
 	const pageSize = 100
-	for _, st := range []State{StateCreated, StateShared, StateAwaitingPayment, StatePaid, StateCompleted, StateCancelled, StateReview} {
-		after := ""
-		for {
-			if err := ctx.Err(); err != nil {
-				return rep, errors.Join(append(errs, err)...)
-			}
-			page, err := c.store.ListOrders(ctx, OrderQuery{State: st, After: after, Limit: pageSize})
-			if err != nil {
-				fail(fmt.Errorf("checkout: sweep: list %s orders: %w", st, err))
-				break
-			}
-			now := c.opts.now()
-			for i := range page {
-				if !c.mayNeedSweep(&page[i], now) {
-					continue
-				}
-				if err := c.sweepOrder(ctx, page[i].ID, &rep); err != nil {
-					fail(fmt.Errorf("checkout: sweep: order %s: %w", page[i].ID, err))
-				}
-			}
-			if len(page) < pageSize {
-				break
-			}
-			after = page[len(page)-1].ID
+	q := OrderQuery{Due: c.opts.now(), Limit: pageSize}
+	for {
+		if err := ctx.Err(); err != nil {
+			return rep, errors.Join(append(errs, err)...)
 		}
+		page, err := c.store.ListOrders(ctx, q)
+		if err != nil {
+			fail(fmt.Errorf("checkout: sweep: list orders: %w", err))
+			break
+		}
+		for i := range page {
+			// A Store may list more than is due: only the due are locked
+			// and read again.
+			if !q.Listed(&page[i]) {
+				continue
+			}
+			if err := c.sweepOrder(ctx, page[i].ID, &rep); err != nil {
+				fail(fmt.Errorf("checkout: sweep: order %s: %w", page[i].ID, err))
+			}
+		}
+		if len(page) < pageSize {
+			break
+		}
+		q.After = page[len(page)-1].ID
 	}
 
 	for {
@@ -108,22 +105,6 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 	return rep, errors.Join(errs...)
 }
 
-// mayNeedSweep tells from a listed copy of o whether sweepOrder may have
-// work on it. False only where no step can be pending: the order is read
-// again under its lock before anything is done.
-func (c *Client) mayNeedSweep(o *Order, now time.Time) bool {
-	switch o.State {
-	case StateCreated:
-		// Only a credit payment or a hold may have run before a crash.
-		return o.Method == MethodCredit && o.CreditTries > 0 || o.Method == MethodTopUpAndPay
-	case StateShared:
-		return o.unsettled() || !now.Before(o.ShareExpiresAt)
-	case StateAwaitingPayment, StatePaid:
-		return true
-	}
-	return o.unsettled()
-}
-
 func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) error {
 	lk := c.locks.lock(id)
 	defer lk.unlock()
@@ -134,7 +115,15 @@ func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) er
 	now := c.opts.now()
 	switch o.State {
 	case StateCreated:
-		return c.recoverCreated(ctx, o, rep)
+		recovered := rep.Recovered
+		if err := c.recoverCreated(ctx, o, rep); err != nil || rep.Recovered != recovered {
+			return err
+		}
+		if orderExpired(o, now) {
+			rep.Expired++
+			_, err := c.cancel(ctx, o, "order expired unpaid")
+			return err
+		}
 	case StateShared:
 		if o.openAttempts() == 0 && !now.Before(o.ShareExpiresAt) {
 			rep.Expired++
@@ -278,6 +267,18 @@ func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) 
 		return err
 	}
 	return nil
+}
+
+// orderExpired reports whether o, created and never paid, is past its
+// ExpiresAt. An order whose credit payment or hold was started is given an
+// hour after that start, so that a Pay still running in another process
+// (whose ledger step Sweep could not yet see) loses the order's
+// compare-and-swap before it takes money, never after.
+func orderExpired(o Order, now time.Time) bool {
+	if o.State != StateCreated || o.ExpiresAt.IsZero() || now.Before(o.ExpiresAt) {
+		return false
+	}
+	return o.Method == "" || o.Method == MethodGateway || !now.Before(o.UpdatedAt.Add(time.Hour))
 }
 
 func boolInt(b bool) int {

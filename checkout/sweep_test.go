@@ -2,6 +2,7 @@ package checkout_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -72,10 +73,10 @@ func newSweepEnv(t *testing.T) (*env, *sweepStore) {
 	return e, ss
 }
 
-// Sweep pages through every created order but reads again (and locks) only
-// those that may need work: here one credit payment stopped by a crash
-// before its order was saved, behind two pages of orders never paid.
-func TestSweepSkipsOrdersThatNeedNoWork(t *testing.T) {
+// Sweep lists, locks and reads only the orders with work due: here one
+// credit payment stopped by a crash before its order was saved, beside 250
+// orders never paid (due at their expiry, a week later).
+func TestSweepReadsOnlyOrdersWithWorkDue(t *testing.T) {
 	t.Parallel()
 	e, ss := newSweepEnv(t)
 	for range 250 {
@@ -108,8 +109,8 @@ func TestSweepSkipsOrdersThatNeedNoWork(t *testing.T) {
 	ss.mu.Lock()
 	gets, listed := ss.gets, ss.listed
 	ss.mu.Unlock()
-	if listed < 251 {
-		t.Errorf("sweep listed %d orders, want all 251 created", listed)
+	if listed != 1 {
+		t.Errorf("sweep listed %d orders, want only the stuck one", listed)
 	}
 	if len(gets) != 1 || gets[stuck.ID] != 1 {
 		t.Errorf("sweep read %d orders (%d times the stuck one), want only the stuck one", len(gets), gets[stuck.ID])
@@ -305,5 +306,71 @@ func TestSweepPrunesSentNotifications(t *testing.T) {
 	// Pruned: the ID may be enqueued again.
 	if ok, err := e.store.Enqueue(e.ctx, checkout.Notification{ID: o.ID + "/email/completed", Kind: checkout.NotifyOrderCompleted}, e.clock.Now()); err != nil || !ok {
 		t.Errorf("enqueue after prune: %v %v", ok, err)
+	}
+}
+
+// An order never paid is cancelled by the Sweep after its expiry (7 days by
+// default), not before; Pay refuses it once expired. Orders waiting for a
+// later deadline (the expiry, a share link's) are not even listed before it.
+func TestSweepExpiresOrdersNeverPaid(t *testing.T) {
+	t.Parallel()
+	e, ss := newSweepEnv(t)
+	idle := e.order("ivy", 1000)
+	shared := e.order("ivy", 2000)
+	share(t, e, shared.ID, "payer@example.com")
+	listed := func() int {
+		ss.mu.Lock()
+		defer ss.mu.Unlock()
+		return ss.listed
+	}
+	sweep := func(what string, expired, listedWant int) {
+		t.Helper()
+		ss.reset()
+		if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Expired != expired {
+			t.Fatalf("%s: sweep %+v %v, want %d expired", what, rep, err, expired)
+		}
+		if n := listed(); n != listedWant {
+			t.Errorf("%s: sweep listed %d orders, want %d", what, n, listedWant)
+		}
+	}
+	e.clock.Advance(72*time.Hour - time.Minute)
+	sweep("before the link expires", 0, 0)
+	e.clock.Advance(time.Minute)
+	sweep("when the link expires", 1, 1)
+	if got := e.get(shared.ID); got.State != checkout.StateCancelled || got.Reason != "share link expired" {
+		t.Errorf("shared order %s %q", got.State, got.Reason)
+	}
+	e.clock.Advance(4*24*time.Hour - time.Minute)
+	sweep("before the order expires", 0, 0)
+	e.wantState(idle.ID, checkout.StateCreated)
+	e.clock.Advance(time.Minute)
+	if _, err := e.c.Pay(e.ctx, idle.ID, checkout.PayRequest{Method: checkout.MethodCredit}); !errors.Is(err, checkout.ErrOrderClosed) {
+		t.Errorf("Pay of an expired order: %v, want ErrOrderClosed", err)
+	}
+	sweep("when the order expires", 1, 1)
+	if got := e.wantState(idle.ID, checkout.StateCancelled); got.Reason != "order expired unpaid" {
+		t.Errorf("reason %q", got.Reason)
+	}
+	sweep("after", 0, 0)
+}
+
+// WithOrderTTL(0): orders never expire, and Sweep never lists them.
+func TestSweepOrderTTLZero(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{opts: []checkout.Option{checkout.WithOrderTTL(0)}})
+	o := e.order("zed", 1000)
+	if !o.ExpiresAt.IsZero() || o.NeedsSweep() {
+		t.Fatalf("order %+v", o)
+	}
+	e.clock.Advance(365 * 24 * time.Hour)
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Expired != 0 {
+		t.Fatalf("sweep %+v %v", rep, err)
+	}
+	e.topUp("zed", 1000)
+	if next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodCredit}); err != nil || next.Order.State != checkout.StateCompleted {
+		t.Fatalf("pay a year later: %v %v", next.Order.State, err)
+	}
+	if _, err := checkout.New(checkout.Config{BaseURL: baseURL, Provisioner: e.prov}, checkout.WithOrderTTL(-time.Second)); !errors.Is(err, checkout.ErrInvalidConfig) {
+		t.Errorf("negative ttl: %v", err)
 	}
 }

@@ -43,6 +43,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) checkout.Store) {
 		{"ExactRoundTrip", testExactRoundTrip},
 		{"ByteOrder", testByteOrder},
 		{"ListNeedsSweep", testListNeedsSweep},
+		{"ListDue", testListDue},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,7 +63,7 @@ func sampleOrder(id string) checkout.Order {
 		Items: []checkout.LineItem{{Description: "Cloud server", Quantity: 1, Amount: decimal.NewFromInt(150000),
 			Config: []checkout.Attribute{{Name: "vCPU", Value: "2"}, {Name: "RAM", Value: "4 GB"}}}},
 		Amount: decimal.NewFromInt(150000), Currency: "VND", State: checkout.StateCreated,
-		CreatedAt: t0, UpdatedAt: t0,
+		CreatedAt: t0, UpdatedAt: t0, ExpiresAt: t0.Add(7 * 24 * time.Hour),
 	}
 }
 

@@ -89,6 +89,7 @@ type options struct {
 	paymentTimeout time.Duration
 	outboxKeep     time.Duration
 	orderTTL       time.Duration // 0: orders never expire
+	lateWindow     time.Duration // 0: no late queries
 }
 
 // WithClock sets the Client's clock (order times, share link expiry).
@@ -174,6 +175,24 @@ func WithPaymentTimeout(d time.Duration) Option {
 	}
 }
 
+// WithLatePaymentWindow sets how long Sweep keeps querying a payment it
+// failed for lack of an answer at the payment timeout (default 7 days; 0:
+// not at all). The payer may finish it on the gateway's page after the
+// timeout and the gateway's notification may never reach us: a success
+// found this way cannot pay the cancelled order, so its money is credited
+// to the requester's wallet (or, if another payment paid the order,
+// refunded through the gateway) and the order flagged. Queries are spaced
+// out: one hour after the timeout, then doubling up to once a day.
+func WithLatePaymentWindow(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("%w: late payment window %v must not be negative", ErrInvalidConfig, d)
+		}
+		o.lateWindow = d
+		return nil
+	}
+}
+
 // WithOrderTTL sets how long an order may stay created (not paid, no
 // payment started, not shared) before Sweep cancels it (default 7 days),
 // so that an abandoned order is not paid weeks later at its old price and
@@ -226,7 +245,8 @@ type Client struct {
 // New returns a Client for cfg.
 func New(cfg Config, opts ...Option) (*Client, error) {
 	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), shareTTL: 72 * time.Hour,
-		random: rand.Reader, paymentTimeout: 24 * time.Hour, outboxKeep: 7 * 24 * time.Hour, orderTTL: 7 * 24 * time.Hour}
+		random: rand.Reader, paymentTimeout: 24 * time.Hour, outboxKeep: 7 * 24 * time.Hour, orderTTL: 7 * 24 * time.Hour,
+		lateWindow: 7 * 24 * time.Hour}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("%w: nil option", ErrInvalidConfig)

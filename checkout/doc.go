@@ -72,7 +72,11 @@
 //     again.
 //   - A gateway payment the gateway never saw is cancelled by Sweep after
 //     WithPaymentTimeout (24 hours by default); ledger holds have no expiry
-//     of their own.
+//     of their own. The payer may still finish such a payment on the
+//     gateway's page, and its notification may never come: Sweep queries
+//     it again for WithLatePaymentWindow (7 days by default; an hour after
+//     the timeout, then doubling up to daily) and settles a success found
+//     so like any success that cannot pay the order.
 //   - An order left created (never paid, no payment started, not shared)
 //     expires: Sweep cancels it WithOrderTTL after its creation (7 days by
 //     default; 0 never) and Pay refuses it from then on, so an abandoned

@@ -170,6 +170,14 @@ type Attempt struct {
 	// Share is the hex SHA-256 of the share link a payer used.
 	Share     string
 	StartedAt time.Time
+	// ExpiredAt is set when Sweep failed the payment because the gateway
+	// had no outcome for it after the payment timeout (it did not know it,
+	// or an OTP was never confirmed). The payer may still finish it on the
+	// gateway's page, so Sweep queries it again at RecheckAt until
+	// WithLatePaymentWindow after ExpiredAt; RecheckAt is zero once it
+	// stops.
+	ExpiredAt time.Time
+	RecheckAt time.Time
 }
 
 // attempt returns the attempt with reference ref.
@@ -213,7 +221,8 @@ func (o Order) NeedsSweep() bool {
 //     queries the gateway); a payment on behalf whose attempts all failed
 //     waits for the payer until the link expires;
 //   - paid: now (drive it on);
-//   - any state: now while a success is not settled (refund or credit).
+//   - any state: now while a success is not settled (refund or credit),
+//     and a payment failed for lack of an answer at its RecheckAt.
 func (o Order) SweepAt() (at time.Time, ok bool) {
 	due := func(t time.Time) {
 		if !ok || t.Before(at) {
@@ -223,6 +232,11 @@ func (o Order) SweepAt() (at time.Time, ok bool) {
 	var now time.Time
 	if o.unsettled() {
 		due(now)
+	}
+	for i := range o.Attempts {
+		if a := &o.Attempts[i]; a.Outcome == OutcomeFailed && !a.RecheckAt.IsZero() && !a.Review {
+			due(a.RecheckAt) // a payment that timed out, queried late
+		}
 	}
 	switch o.State {
 	case StateCreated:

@@ -187,6 +187,16 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 			rep.Settled++
 			continue
 		}
+		if a.Outcome == OutcomeFailed && !a.RecheckAt.IsZero() {
+			if now.Before(a.RecheckAt) {
+				continue
+			}
+			var err error
+			if o, err = c.recheck(ctx, o, gw, i, rep, now); err != nil {
+				return o, err
+			}
+			continue
+		}
 		if a.Outcome.final() {
 			continue
 		}
@@ -213,6 +223,11 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 			}
 		}
 		r.Reference = a.Reference
+		if r.Outcome == OutcomeFailed && (r.Message == "payment expired" || r.Message == "otp expired") && c.opts.lateWindow > 0 {
+			// Failed for lack of an answer: the gateway may yet take the
+			// money. Query it again later (see recheck).
+			o.Attempts[i].ExpiredAt, o.Attempts[i].RecheckAt = now, now.Add(lateGap(0))
+		}
 		wasOpen := o.State.Rank() < StatePaid.Rank()
 		if o, err = c.applyResult(ctx, o, gw, r, srcQuery); err != nil {
 			return o, err
@@ -223,6 +238,51 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 		}
 	}
 	return o, nil
+}
+
+// lateGap is the wait before the next late query of a payment that
+// expired `since` ago: an hour, then as long again (doubling), at most a day.
+func lateGap(since time.Duration) time.Duration {
+	return min(max(since, time.Hour), 24*time.Hour)
+}
+
+// recheck queries again the payment o.Attempts[i], which Sweep failed for
+// lack of an answer: a success is applied as any late success (credited to
+// the requester or refunded, the order flagged); a failure, or the end of
+// WithLatePaymentWindow, stops the queries; else the next is scheduled.
+// The caller holds the order's lock.
+func (c *Client) recheck(ctx context.Context, o Order, gw Gateway, i int, rep *SweepReport, now time.Time) (Order, error) {
+	a := &o.Attempts[i]
+	rep.Queried++
+	r, err := gw.Query(ctx, a.Reference)
+	switch {
+	case errors.Is(err, ErrPaymentNotFound):
+		r = GatewayResult{Outcome: OutcomeUnknown}
+	case err != nil:
+		return o, err
+	}
+	r.Reference = a.Reference
+	end := a.ExpiredAt.Add(c.opts.lateWindow)
+	switch r.Outcome {
+	case OutcomeSucceeded:
+		c.opts.logger.WarnContext(ctx, "checkout: payment succeeded after it expired", "order", o.ID, "reference", a.Reference)
+		a.RecheckAt = time.Time{}
+		rep.Settled++
+		return c.applyResult(ctx, o, gw, r, srcQuery)
+	case OutcomeFailed:
+		a.RecheckAt = time.Time{}
+	default:
+		if !now.Before(end) {
+			a.RecheckAt = time.Time{}
+		} else {
+			a.RecheckAt = now.Add(lateGap(now.Sub(a.ExpiredAt)))
+			if a.RecheckAt.After(end) {
+				a.RecheckAt = end // a last query at the end of the window
+			}
+		}
+	}
+	o.UpdatedAt = now
+	return c.store.UpdateOrder(ctx, o)
 }
 
 // recoverCreated settles an order left in created after a crash between

@@ -374,3 +374,110 @@ func TestSweepOrderTTLZero(t *testing.T) {
 		t.Errorf("negative ttl: %v", err)
 	}
 }
+
+// The gateway did not know the payment when it timed out (the payer never
+// reached its page), so Sweep failed it and cancelled the order. The payer
+// then pays on the gateway's page and its notification never reaches us:
+// Sweep's late query (an hour after the timeout) finds the success and
+// credits the money to the requester, once, and flags the order.
+func TestSweepQueriesExpiredPaymentLate(t *testing.T) {
+	t.Parallel()
+	e, ss := newSweepEnv(t)
+	o := e.order("lena", 30000)
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(24*time.Hour + time.Second)
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Expired != 1 {
+		t.Fatalf("sweep at the timeout %+v %v", rep, err)
+	}
+	got := e.wantState(o.ID, checkout.StateCancelled)
+	if a := got.Attempts[0]; a.Outcome != checkout.OutcomeFailed || !a.ExpiredAt.Equal(e.clock.Now()) || !a.RecheckAt.Equal(e.clock.Now().Add(time.Hour)) {
+		t.Fatalf("expired attempt %+v", a)
+	}
+	e.payAtGateway(next, vtcpaytest.StatusSuccess) // late; no notification
+	ss.reset()
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Queried != 0 {
+		t.Errorf("sweep before the late query %+v %v", rep, err)
+	}
+	e.clock.Advance(time.Hour)
+	rep, err := e.c.Sweep(e.ctx)
+	if err != nil || rep.Queried != 1 || rep.Settled != 1 {
+		t.Fatalf("late sweep %+v %v", rep, err)
+	}
+	got = e.wantState(o.ID, checkout.StateCancelled)
+	if a := got.Attempts[0]; !got.Flagged || a.Outcome != checkout.OutcomeSucceeded || !a.Settled || !a.RecheckAt.IsZero() || got.NeedsSweep() {
+		t.Errorf("order after the late success %+v", got)
+	}
+	wantLines(t, "payment history", e.paymentLines("lena"), "vtcpay credited 30000 VND")
+	wantLines(t, "credit history", e.creditLines("lena"), "top-up 30000 bal 30000")
+	e.clock.Advance(48 * time.Hour)
+	ss.reset()
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Queried != 0 || rep.Settled != 0 {
+		t.Errorf("later sweep %+v %v", rep, err)
+	}
+	ss.mu.Lock()
+	listed := ss.listed
+	ss.mu.Unlock()
+	if listed != 0 {
+		t.Errorf("later sweep listed %d orders", listed)
+	}
+	wantLines(t, "credit history after all", e.creditLines("lena"), "top-up 30000 bal 30000")
+	if e.prov.calls != 0 {
+		t.Error("provisioned a cancelled order")
+	}
+	e.conserved("lena")
+}
+
+// A payment that timed out and is never paid is queried late on the
+// documented schedule (an hour after the timeout, then doubling up to a
+// day, a last one at the end of the 7-day window), then never again.
+func TestSweepLateQueriesStopAfterTheWindow(t *testing.T) {
+	t.Parallel()
+	e, _ := newSweepEnv(t)
+	o := e.order("mia", 30000)
+	if _, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(24*time.Hour + time.Second)
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Expired != 1 {
+		t.Fatalf("sweep at the timeout %+v %v", rep, err)
+	}
+	// Hourly sweeps for 9 days; queries at +1, 2, 4, 8, 16, 32 hours, then
+	// daily (+56, 80, 104, 128, 152) and at the window's end (+168).
+	var at []int
+	for h := 1; h <= 9*24; h++ {
+		e.clock.Advance(time.Hour)
+		rep, err := e.c.Sweep(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Queried > 0 {
+			at = append(at, h)
+		}
+	}
+	if want := []int{1, 2, 4, 8, 16, 32, 56, 80, 104, 128, 152, 168}; fmt.Sprint(at) != fmt.Sprint(want) {
+		t.Errorf("late queries at +%v hours, want +%v", at, want)
+	}
+	if got := e.get(o.ID); got.NeedsSweep() || got.State != checkout.StateCancelled || got.Flagged {
+		t.Errorf("order after the window %+v", got)
+	}
+}
+
+// WithLatePaymentWindow(0): a timed-out payment is not queried again.
+func TestSweepLateQueriesOff(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{opts: []checkout.Option{checkout.WithLatePaymentWindow(0)}})
+	o := e.order("ned", 30000)
+	if _, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(24*time.Hour + time.Second)
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Expired != 1 {
+		t.Fatalf("sweep at the timeout %+v %v", rep, err)
+	}
+	if got := e.get(o.ID); !got.Attempts[0].RecheckAt.IsZero() || got.NeedsSweep() {
+		t.Errorf("order %+v", got)
+	}
+}

@@ -133,8 +133,13 @@ func (c *Client) applyResult(ctx context.Context, o Order, gw Gateway, r Gateway
 }
 
 // mismatch says why a verified success does not match what o expects from
-// the gateway for attempt a, or "".
+// the gateway for attempt a, or "". A success whose amount even the
+// gateway's query does not confirm (it reported none) cannot be checked:
+// it does not match either.
 func mismatch(o Order, a *Attempt, r GatewayResult) string {
+	if !r.AmountConfirmed {
+		return "the gateway confirmed no amount"
+	}
 	if r.Currency != "" && r.Currency != o.Currency {
 		return fmt.Sprintf("gateway reported currency %s, order is in %s", r.Currency, o.Currency)
 	}

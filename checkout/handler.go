@@ -158,6 +158,12 @@ func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Req
 		c.opts.logger.WarnContext(ctx, "checkout: callback not applied; the gateway should send it again", "gateway", gateway, "order", o.ID, "err", err)
 		return o, res, http.StatusInternalServerError, err
 	}
+	// A success the gateway's query did not confirm yet (VinID's unsigned
+	// amount, queried while the gateway still says pending) is not
+	// processed: the gateway's next delivery of it is applied again.
+	if a2, ok := o2.attempt(res.Reference); ok && res.Outcome == OutcomeSucceeded && a2.Outcome != OutcomeSucceeded && !a2.Review {
+		return o2, res, http.StatusOK, nil
+	}
 	if _, err := c.store.RecordCallback(ctx, CallbackRecord{ID: key, OrderID: o.ID, Gateway: gateway, Reference: res.Reference,
 		Outcome: res.Outcome, Time: c.opts.now()}); err != nil {
 		c.opts.logger.WarnContext(ctx, "checkout: record callback", "order", o.ID, "err", err)

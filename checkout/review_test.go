@@ -1,0 +1,193 @@
+package checkout_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/thanhtoan/thanhtoan/checkout"
+	"github.com/thanhtoan/thanhtoan/vinidpay"
+	"github.com/thanhtoan/thanhtoan/vinidpay/vinidpaytest"
+)
+
+// queryFilter wraps a Gateway and changes what its Query answers while
+// a filter is set: a gateway whose query lags behind its callback, or
+// leaves out the amount.
+type queryFilter struct {
+	checkout.Gateway
+	mu     sync.Mutex
+	filter func(checkout.GatewayResult) checkout.GatewayResult
+}
+
+func (g *queryFilter) Query(ctx context.Context, ref string) (checkout.GatewayResult, error) {
+	r, err := g.Gateway.Query(ctx, ref)
+	g.mu.Lock()
+	f := g.filter
+	g.mu.Unlock()
+	if err == nil && f != nil {
+		r = f(r)
+	}
+	return r, err
+}
+
+func (g *queryFilter) set(f func(checkout.GatewayResult) checkout.GatewayResult) {
+	g.mu.Lock()
+	g.filter = f
+	g.mu.Unlock()
+}
+
+// newFilteredVinIDEnv is a Client with VinID Pay on its fake (below the
+// OTP threshold, so a payment answers at once) behind a queryFilter, and
+// the fake's notifications captured for the test to deliver.
+func newFilteredVinIDEnv(t *testing.T) (*env, *queryFilter, *vinidpaytest.Server, *captured) {
+	t.Helper()
+	keys, err := vinidKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, ctx: context.Background(), clock: newClock(), notif: &notifier{}, prov: &provisioner{results: map[string]error{}}}
+	fake, err := vinidpaytest.NewServer(vinidpaytest.Config{Keys: keys}, vinidpaytest.WithOTPThreshold(1_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fake.Close)
+	vc, err := fake.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := fake.AddUser("0900000001", 50_000_000)
+	link, err := vc.LinkWallet(e.ctx, vinidpay.LinkWalletRequest{PartnerUserID: "p0", CallbackURL: "https://shop.example/pay/link"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := fake.ConfirmLink(link.LinkID, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := checkout.VinIDPay(vc, checkout.VinIDPayOptions{StoreCode: "STORE01", POSCode: "POS01",
+		UserToken: func(context.Context, string) (string, error) { return tok, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	qf := &queryFilter{Gateway: gw}
+	e.c, err = checkout.New(checkout.Config{Gateways: []checkout.Gateway{qf}, Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL},
+		checkout.WithClock(e.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store, e.ledger = e.c.Store(), e.c.Ledger()
+	e.h = http.StripPrefix("/pay", e.c.Handler())
+	c := &captured{}
+	fake.HandlePaymentCallbacks(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		c.raw = append(c.raw, r.URL.RawQuery)
+		c.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	return e, qf, fake, c
+}
+
+// captured holds the notifications the fake delivered.
+type captured struct {
+	mu  sync.Mutex
+	raw []string
+}
+
+// success waits for the fake's success notification of ref (it delivers
+// after answering the payment call).
+func (c *captured) success(t *testing.T, ref string) url.Values {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		for _, raw := range c.raw {
+			if v, err := url.ParseQuery(raw); err == nil && v.Get("order_id") == ref && v.Get("pay_status") == "SUCCESS" {
+				c.mu.Unlock()
+				return v
+			}
+		}
+		c.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("the fake delivered no success notification for %s", ref)
+	return nil
+}
+
+// A VinID success whose amount the query does not confirm either (the
+// query answered no amount) cannot be checked against the order: review,
+// nothing provisioned. (It was provisioned unchecked.)
+func TestVinIDSuccessWithoutConfirmedAmountGoesToReview(t *testing.T) {
+	t.Parallel()
+	e, qf, _, _ := newFilteredVinIDEnv(t)
+	qf.set(func(r checkout.GatewayResult) checkout.GatewayResult {
+		r.Amount, r.AmountConfirmed = decimal.Decimal{}, false
+		return r
+	})
+	o := e.order("req", 150000)
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vinidpay"})
+	if err != nil {
+		t.Fatalf("Pay: %v", err)
+	}
+	if next.Order.State != checkout.StateReview || !next.Order.Flagged {
+		t.Fatalf("order %s flagged=%v reason %q; want review", next.Order.State, next.Order.Flagged, next.Order.Reason)
+	}
+	if n := e.prov.provisioned(); n != 0 {
+		t.Errorf("provisioned %d times", n)
+	}
+	if lines := e.paymentLines("req"); len(lines) != 0 {
+		t.Errorf("payment history %v", lines)
+	}
+}
+
+// VinID's success notification arrives while the gateway's query still
+// says pending: the unsigned amount cannot be confirmed yet, so the
+// notification is not recorded as processed, and VinID's next delivery of
+// it, once the query agrees, completes the order. (It was recorded and the
+// redelivery ignored.)
+func TestVinIDUnconfirmedSuccessNotRecordedAsProcessed(t *testing.T) {
+	t.Parallel()
+	e, qf, _, notes := newFilteredVinIDEnv(t)
+	pending := func(r checkout.GatewayResult) checkout.GatewayResult {
+		r.Outcome = checkout.OutcomePending
+		return r
+	}
+	qf.set(pending)
+	o := e.order("req", 150000)
+	if _, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vinidpay"}); err != nil {
+		t.Fatalf("Pay: %v", err)
+	}
+	e.wantState(o.ID, checkout.StateAwaitingPayment)
+	ref := lastRef(e.get(o.ID))
+	q := notes.success(t, ref)
+	deliver := func() int {
+		req, _ := http.NewRequest(http.MethodGet, baseURL+"/notify/vinidpay?"+q.Encode(), nil)
+		return serve(e, req)
+	}
+	if code := deliver(); code != http.StatusOK {
+		t.Fatalf("first delivery: %d", code)
+	}
+	e.wantState(o.ID, checkout.StateAwaitingPayment)
+	qf.set(nil) // the gateway's query now says succeeded
+	if code := deliver(); code != http.StatusOK {
+		t.Fatalf("second delivery: %d", code)
+	}
+	e.wantState(o.ID, checkout.StateCompleted)
+	if n := e.prov.provisioned(); n != 1 {
+		t.Errorf("provisioned %d times", n)
+	}
+	// Processed now: a third delivery changes nothing.
+	if code := deliver(); code != http.StatusOK || e.prov.calls != 1 {
+		t.Errorf("third delivery: %d, provisioned %d", code, e.prov.calls)
+	}
+}
+
+func serve(e *env, req *http.Request) int {
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec.Code
+}

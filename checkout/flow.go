@@ -385,19 +385,45 @@ func (c *Client) refundAndCancel(ctx context.Context, o Order) (Order, error) {
 // (it was paid by another attempt, or cancelled): refunded through the
 // gateway when the order was paid by another payer and the gateway can,
 // else credited to the requester's wallet. The order is flagged.
+//
+// A refund is sent once: it is marked started in the Store first, and a
+// refund whose outcome is not known (an error other than the gateway's
+// refusal, or a crash after it was sent) is never sent again: the payment
+// is left to a person (the order flagged, its Reason says so) and nothing
+// is credited.
 func (c *Client) settleExtra(ctx context.Context, o Order, gw Gateway, ref string) (Order, error) {
 	a, _ := o.attempt(ref)
 	outcome := PaymentCredited
-	if o.State == StatePaid || o.State == StateCompleted {
-		err := gw.Refund(ctx, RefundRequest{Reference: ref, RefundID: ref + "/refund", Amount: a.Amount, Currency: o.Currency,
+	if (o.State == StatePaid || o.State == StateCompleted) && a.Refund == "" {
+		a.Refund, o.UpdatedAt = "started", c.opts.now()
+		var err error
+		if o, err = c.store.UpdateOrder(ctx, o); err != nil {
+			return o, err
+		}
+		a, _ = o.attempt(ref)
+		err = gw.Refund(ctx, RefundRequest{Reference: ref, RefundID: ref + "/refund", Amount: a.Amount, Currency: o.Currency,
 			Reason: "order already paid"})
 		switch {
 		case err == nil:
-			outcome = PaymentRefunded
+			a.Refund = "done"
 		case errors.Is(err, ErrNotSupported):
+			a.Refund = "not_supported"
+		case errors.Is(err, ErrPaymentFailed):
+			a.Refund = "refused"
 		default:
-			return o, err
+			a.Refund = "unknown"
+			c.opts.logger.WarnContext(ctx, "checkout: refund of an extra payment: outcome unknown", "order", o.ID, "reference", ref, "err", err)
 		}
+	}
+	switch a.Refund {
+	case "done":
+		outcome = PaymentRefunded
+	case "started", "unknown":
+		// Sent, outcome unknown: never again, and nothing credited.
+		a.Refund, a.Settled, o.Flagged = "unknown", true, true
+		o.Reason = strings.TrimPrefix(o.Reason+"; ", "; ") + "payment " + ref + ": gateway refund outcome unknown"
+		o.UpdatedAt = c.opts.now()
+		return c.store.UpdateOrder(ctx, o)
 	}
 	if outcome == PaymentCredited {
 		if _, err := c.credits[o.Currency].TopUp(ctx, wallet.TopUpRequest{ID: ref + "/credit", Customer: o.Customer,

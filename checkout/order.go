@@ -167,6 +167,12 @@ type Attempt struct {
 	// Review is set when a verified success did not match what the order
 	// expected (amount or currency): nothing is done with it automatically.
 	Review bool
+	// Refund records a refund of this payment through the gateway (a
+	// payment that could not pay the order): "" none, "started" (sent; if
+	// the order stops here its outcome is unknown and a person must
+	// check), "done", "refused" or "not_supported" (credited instead),
+	// "unknown" (flagged for a person; never sent twice).
+	Refund string
 	// Share is the hex SHA-256 of the share link a payer used.
 	Share     string
 	StartedAt time.Time

@@ -2,9 +2,11 @@ package checkout_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +15,8 @@ import (
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/vinidpay"
 	"github.com/thanhtoan/thanhtoan/vinidpay/vinidpaytest"
+	"github.com/thanhtoan/thanhtoan/vtcpay"
+	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
 )
 
 // queryFilter wraps a Gateway and changes what its Query answers while
@@ -190,4 +194,75 @@ func serve(e *env, req *http.Request) int {
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
 	return rec.Code
+}
+
+// lostRefund wraps a Gateway whose refunds go through but whose answer is
+// lost (a timeout after the gateway acted).
+type lostRefund struct{ checkout.Gateway }
+
+func (g lostRefund) Refund(ctx context.Context, r checkout.RefundRequest) error {
+	if err := g.Gateway.Refund(ctx, r); err != nil {
+		return err
+	}
+	return errors.New("read tcp: i/o timeout")
+}
+
+// A second payer's success on a completed order is refunded through the
+// gateway once: the refund's answer is lost, so its outcome is unknown and
+// it is never sent again (not by the gateway's next notification, not by
+// Sweep); nothing is credited, and the order is flagged for a person. (The
+// refund was sent again at each Sweep.)
+func TestExtraPaymentRefundSentOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	fc := e.fake.Config()
+	vc, err := vtcpay.New(vtcpay.Config{WebsiteID: fc.WebsiteID, SecretKey: fc.SecretKey, ReceiverAccount: fc.ReceiverAccount, KeySign: fc.KeySign},
+		vtcpay.WithBaseURL(e.fake.URL()), vtcpay.WithHTTPClient(e.fake.Client()), vtcpay.WithClock(e.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := checkout.VTCPay(vc, checkout.VTCPayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.c, err = checkout.New(checkout.Config{Ledger: e.ledger, Store: e.store, Gateways: []checkout.Gateway{lostRefund{gw}},
+		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, checkout.WithClock(e.clock.Now)); err != nil {
+		t.Fatal(err)
+	}
+	e.h = http.StripPrefix("/pay", e.c.Handler())
+	o := e.order("una", 120000)
+	t1, t2 := share(t, e, o.ID, "p1@example.com"), share(t, e, o.ID, "p2@example.com")
+	n1, err := e.c.PayShared(e.ctx, t1, "vtcpay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n2, err := e.c.PayShared(e.ctx, t2, "vtcpay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.payAtGateway(n1, vtcpaytest.StatusSuccess)
+	e.notify(e.get(o.ID).Attempts[0].Reference)
+	e.wantState(o.ID, checkout.StateCompleted)
+	e.payAtGateway(n2, vtcpaytest.StatusSuccess)
+	r2 := e.get(o.ID).Attempts[1].Reference
+	e.notify(r2)
+	for range 2 {
+		e.notify(r2)
+		if _, err := e.c.Sweep(e.ctx); err != nil {
+			t.Errorf("sweep: %v", err)
+		}
+	}
+	if n := e.fake.Calls(vtcpaytest.EndpointRefund); n != 1 {
+		t.Errorf("refund sent %d times, want once", n)
+	}
+	got := e.wantState(o.ID, checkout.StateCompleted)
+	if a := got.Attempts[1]; !got.Flagged || !a.Settled || a.Refund != "unknown" || !strings.Contains(got.Reason, "refund outcome unknown") || got.NeedsSweep() {
+		t.Errorf("order %+v", got)
+	}
+	if lines := e.creditLines("una"); len(lines) != 0 {
+		t.Errorf("credited as well: %v", lines)
+	}
+	if tx, _ := e.fake.Transaction(r2); tx.Refunded != "120000" {
+		t.Errorf("refunded %q at the gateway", tx.Refunded)
+	}
 }

@@ -29,10 +29,11 @@ type MemoryStore struct {
 	shares    map[[32]byte]ShareLink
 
 	omu    sync.Mutex
-	outbox []*outboxEntry          // in Enqueue order; sent ones until advance drops them
-	byID   map[string]*outboxEntry // pending items
-	sent   map[string]time.Time    // sent IDs until PruneSent
-	head   int                     // outbox[:head] are all sent
+	outbox []outboxEntry        // in Enqueue order; sent ones until advance drops them
+	base   int64                // the sequence number of outbox[0]
+	byID   map[string]int64     // pending items: their sequence numbers
+	sent   map[string]time.Time // sent IDs until PruneSent
+	head   int                  // outbox[:head] are all sent
 }
 
 // outboxEntry is an outbox item in the memory queue; a sent one has lost
@@ -55,7 +56,7 @@ func NewMemoryStore() *MemoryStore {
 		invoices:  map[string]*history[Invoice]{},
 		callbacks: map[string]CallbackRecord{},
 		shares:    map[[32]byte]ShareLink{},
-		byID:      map[string]*outboxEntry{},
+		byID:      map[string]int64{},
 		sent:      map[string]time.Time{},
 	}
 }
@@ -459,9 +460,8 @@ func (s *MemoryStore) Enqueue(ctx context.Context, n Notification, t time.Time) 
 	if !s.storedItems(n.Order.ID, n.Order.Items) {
 		n.Order.Items = cloneItems(n.Order.Items)
 	}
-	e := &outboxEntry{item: OutboxItem{Notification: n, EnqueuedAt: t}}
-	s.outbox = append(s.outbox, e)
-	s.byID[n.ID] = e
+	s.byID[n.ID] = s.base + int64(len(s.outbox))
+	s.outbox = append(s.outbox, outboxEntry{item: OutboxItem{Notification: n, EnqueuedAt: t}})
 	return true, nil
 }
 
@@ -475,7 +475,8 @@ func (s *MemoryStore) PendingNotifications(ctx context.Context, limit int) ([]Ou
 	defer s.omu.Unlock()
 	s.advance()
 	var out []OutboxItem
-	for _, e := range s.outbox[s.head:] {
+	for i := s.head; i < len(s.outbox); i++ {
+		e := &s.outbox[i]
 		if len(out) == limit {
 			break
 		}
@@ -495,11 +496,12 @@ func (s *MemoryStore) advance() {
 		s.head++
 	}
 	if s.head == len(s.outbox) {
-		clear(s.outbox)
-		s.outbox, s.head = s.outbox[:0], 0
+		s.base += int64(len(s.outbox))
+		s.outbox, s.head = s.outbox[:0], 0 // sent entries hold no body: nothing to clear
 	} else if s.head >= 1024 && s.head*2 >= len(s.outbox) {
 		n := copy(s.outbox, s.outbox[s.head:])
 		clear(s.outbox[n:])
+		s.base += int64(s.head)
 		s.outbox, s.head = s.outbox[:n], 0
 	}
 }
@@ -515,7 +517,7 @@ func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) erro
 	if _, ok := s.sent[id]; ok {
 		return nil
 	}
-	e, ok := s.byID[id]
+	seq, ok := s.byID[id]
 	if !ok {
 		return fmt.Errorf("%w: notification %s", ErrNotFound, id)
 	}
@@ -524,6 +526,7 @@ func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) erro
 	}
 	delete(s.byID, id)
 	s.sent[id] = t
+	e := &s.outbox[seq-s.base]
 	e.item, e.sent = OutboxItem{}, true // its body is never read again
 	s.advance()
 	return nil

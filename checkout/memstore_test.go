@@ -182,3 +182,74 @@ func TestClientOrdersLeaveWithTheirOwnItems(t *testing.T) {
 	again, _ := store.GetOrder(ctx, o.ID)
 	check("stored order after sweep", again.Items)
 }
+
+// The memory outbox keeps pending items in a queue it compacts as items are
+// sent: after thousands of sends, in and out of order, the pending ones are
+// still there, oldest first, and each can be marked sent.
+func TestMemoryStoreOutboxQueue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := checkout.NewMemoryStore()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	id := func(i int) string { return fmt.Sprintf("n%d", i) }
+	pending := map[int]bool{}
+	enqueue := func(from, to int) {
+		for i := from; i < to; i++ {
+			if ok, err := s.Enqueue(ctx, checkout.Notification{ID: id(i), Kind: checkout.NotifyOrderCompleted}, t0); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+			pending[i] = true
+		}
+	}
+	send := func(i int) {
+		if err := s.MarkSent(ctx, id(i), t0.Add(time.Minute)); err != nil {
+			t.Fatalf("MarkSent(%s): %v", id(i), err)
+		}
+		delete(pending, i)
+	}
+	check := func(what string) {
+		t.Helper()
+		got, err := s.PendingNotifications(ctx, checkout.MaxPageSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for i := 0; len(want) < checkout.MaxPageSize && i < 10000; i++ {
+			if pending[i] {
+				want = append(want, id(i))
+			}
+		}
+		var ids []string
+		for _, it := range got {
+			ids = append(ids, it.Notification.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(want) {
+			t.Fatalf("%s: pending %d items %v..., want %d %v...", what, len(ids), ids[:min(len(ids), 5)], len(want), want[:min(len(want), 5)])
+		}
+	}
+	enqueue(0, 3000)
+	for i := 0; i < 3000; i += 7 { // out of order first
+		send(i)
+	}
+	check("after sending every 7th")
+	for i := range 2500 {
+		if pending[i] {
+			send(i)
+		}
+	}
+	check("after sending the first 2500")
+	enqueue(3000, 3500)
+	for i := 3000; i < 3500; i += 2 {
+		send(i)
+	}
+	check("after more")
+	for i := range 3500 {
+		if pending[i] {
+			send(i)
+		}
+	}
+	check("all sent")
+	if ok, _ := s.Enqueue(ctx, checkout.Notification{ID: id(42)}, t0); ok {
+		t.Error("a sent ID was enqueued again before PruneSent")
+	}
+}

@@ -154,6 +154,12 @@ func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Req
 		return Order{}, res, http.StatusBadRequest, fmt.Errorf("%w: order %s has no payment %s", ErrInvalidCallback, o.ID, res.Reference)
 	}
 	o2, err := c.applyResult(ctx, o, gw, res, srcCallback)
+	if errors.Is(err, ErrInvalidCallback) {
+		// Verified, but not for this payment (another gateway's): sending
+		// it again changes nothing.
+		c.opts.logger.WarnContext(ctx, "checkout: callback refused", "gateway", gateway, "order", o.ID, "err", err)
+		return o, res, http.StatusBadRequest, err
+	}
 	if err != nil {
 		c.opts.logger.WarnContext(ctx, "checkout: callback not applied; the gateway should send it again", "gateway", gateway, "order", o.ID, "err", err)
 		return o, res, http.StatusInternalServerError, err

@@ -266,3 +266,56 @@ func TestExtraPaymentRefundSentOnce(t *testing.T) {
 		t.Errorf("refunded %q at the gateway", tx.Refunded)
 	}
 }
+
+// otherGateway is a gateway whose callbacks all verify and name whatever
+// payment its test says.
+type otherGateway struct {
+	checkout.Gateway
+	result checkout.GatewayResult
+}
+
+func (g otherGateway) Name() string { return "other" }
+func (g otherGateway) ParseCallback(*http.Request) (checkout.GatewayResult, error) {
+	return g.result, nil
+}
+
+// A verified callback of one gateway that names a payment made through
+// another is refused (400, so that it is not sent again forever) and not
+// recorded; the payment is untouched. (It answered 500.)
+func TestCallbackForAnotherGatewaysPayment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	rs := &recStore{Store: checkout.NewMemoryStore()}
+	fc := e.fake.Config()
+	vc, err := vtcpay.New(vtcpay.Config{WebsiteID: fc.WebsiteID, SecretKey: fc.SecretKey, ReceiverAccount: fc.ReceiverAccount, KeySign: fc.KeySign},
+		vtcpay.WithBaseURL(e.fake.URL()), vtcpay.WithHTTPClient(e.fake.Client()), vtcpay.WithClock(e.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := checkout.VTCPay(vc, checkout.VTCPayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &otherGateway{Gateway: gw}
+	if e.c, err = checkout.New(checkout.Config{Ledger: e.ledger, Store: rs, Gateways: []checkout.Gateway{gw, other},
+		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, checkout.WithClock(e.clock.Now)); err != nil {
+		t.Fatal(err)
+	}
+	e.store, e.h = rs, http.StripPrefix("/pay", e.c.Handler())
+	o := e.order("oli", 30000)
+	if _, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"}); err != nil {
+		t.Fatal(err)
+	}
+	ref := lastRef(e.get(o.ID))
+	other.result = checkout.GatewayResult{Reference: ref, Outcome: checkout.OutcomeSucceeded, Amount: vnd(30000), AmountConfirmed: true}
+	req, _ := http.NewRequest(http.MethodPost, baseURL+"/notify/other", nil)
+	if code := serve(e, req); code != http.StatusBadRequest {
+		t.Errorf("status %d, want 400", code)
+	}
+	if n := rs.recorded(); n != 0 {
+		t.Errorf("%d callbacks recorded", n)
+	}
+	if got := e.wantState(o.ID, checkout.StateAwaitingPayment); got.Attempts[0].Outcome == checkout.OutcomeSucceeded || e.prov.calls != 0 {
+		t.Errorf("attempt %+v", got.Attempts[0])
+	}
+}

@@ -3,6 +3,7 @@ package checkout
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -10,13 +11,15 @@ import (
 
 // MemoryStore is the in-memory Store: the default, for tests, examples and
 // single-process use. It is safe for concurrent use. Orders live in a map
-// guarded by a mutex, with an index of those Sweep will have work on
-// (ListOrders scans the index without copying what it leaves out);
+// guarded by a mutex, with an index of those Sweep will have work on by the
+// hour their work is due, so that ListOrders with a Due reads the orders
+// due (and the list of hours), not those waiting for a later deadline;
 // histories are per-customer chunked slices.
 type MemoryStore struct {
 	mu     sync.RWMutex
 	orders map[string]*Order
-	sched  map[string]time.Time // Order.SweepAt of the orders that have one
+	sched  map[string]time.Time          // Order.SweepAt of the orders that have one
+	hours  map[int64]map[string]struct{} // the same orders by the hour of their SweepAt
 
 	hmu       sync.RWMutex
 	paymentID map[string]struct{}
@@ -50,6 +53,7 @@ func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		orders:    map[string]*Order{},
 		sched:     map[string]time.Time{},
+		hours:     map[int64]map[string]struct{}{},
 		paymentID: map[string]struct{}{},
 		payments:  map[string]*history[Payment]{},
 		invoiceID: map[string]struct{}{},
@@ -63,11 +67,42 @@ func NewMemoryStore() *MemoryStore {
 
 // index keeps o's SweepAt in the index, as the Store contract asks.
 func (s *MemoryStore) index(o *Order) {
-	if at, ok := o.SweepAt(); ok {
-		s.sched[o.ID] = at
-	} else {
+	at, ok := o.SweepAt()
+	old, had := s.sched[o.ID]
+	if had == ok && (!ok || old.Equal(at)) {
+		return
+	}
+	if had {
+		// An emptied hour is kept (the current ones fill and empty with
+		// every order) until there are many.
+		delete(s.hours[hourOf(old)], o.ID)
 		delete(s.sched, o.ID)
 	}
+	if ok {
+		s.sched[o.ID] = at
+		h := hourOf(at)
+		m := s.hours[h]
+		if m == nil {
+			if len(s.hours) >= 4096 {
+				for h, m := range s.hours {
+					if len(m) == 0 {
+						delete(s.hours, h)
+					}
+				}
+			}
+			m = map[string]struct{}{}
+			s.hours[h] = m
+		}
+		m[o.ID] = struct{}{}
+	}
+}
+
+// hourOf is the index bucket of a SweepAt.
+func hourOf(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64 // "now"
+	}
+	return t.Unix() / 3600
 }
 
 // CreateOrder implements Store.
@@ -186,9 +221,18 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var ids []string
-	for id, at := range s.sched {
-		if id > q.After && (q.Due.IsZero() || !at.After(q.Due)) && (q.State == "" || s.orders[id].State == q.State) {
-			ids = append(ids, id)
+	last := int64(math.MaxInt64)
+	if !q.Due.IsZero() {
+		last = hourOf(q.Due)
+	}
+	for h, m := range s.hours {
+		if h > last {
+			continue // waiting for a later hour
+		}
+		for id := range m {
+			if id > q.After && (h < last || !s.sched[id].After(q.Due)) && (q.State == "" || s.orders[id].State == q.State) {
+				ids = append(ids, id)
+			}
 		}
 	}
 	slices.Sort(ids)

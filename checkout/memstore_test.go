@@ -253,3 +253,49 @@ func TestMemoryStoreOutboxQueue(t *testing.T) {
 		t.Error("a sent ID was enqueued again before PruneSent")
 	}
 }
+
+// The memory store indexes orders by the hour their Sweep is due: within
+// an hour it compares exact times, and hours emptied by thousands of
+// orders are dropped without losing the others.
+func TestMemoryStoreDueIndex(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := checkout.NewMemoryStore()
+	t0 := time.Date(2026, 3, 1, 9, 10, 0, 0, time.UTC)
+	mk := func(id string, exp time.Time) checkout.Order {
+		o, err := s.CreateOrder(ctx, checkout.Order{ID: id, Customer: "c", State: checkout.StateCreated, ExpiresAt: exp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	ids := func(due time.Time) []string {
+		page, err := s.ListOrders(ctx, checkout.OrderQuery{Due: due, Limit: checkout.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range page {
+			out = append(out, o.ID)
+		}
+		return out
+	}
+	mk("half", t0.Add(30*time.Minute))
+	if got := ids(t0.Add(29 * time.Minute)); len(got) != 0 {
+		t.Errorf("listed %v a minute early", got)
+	}
+	if got := ids(t0.Add(30 * time.Minute)); fmt.Sprint(got) != "[half]" {
+		t.Errorf("listed %v at the time", got)
+	}
+	for i := range 5000 {
+		o := mk(fmt.Sprintf("h%04d", i), t0.Add(time.Duration(i+2)*time.Hour))
+		o.State = checkout.StateCompleted
+		if _, err := s.UpdateOrder(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("late", t0.Add(6000*time.Hour))
+	if got := ids(t0.Add(7000 * time.Hour)); fmt.Sprint(got) != "[half late]" {
+		t.Errorf("listed %v after many hours emptied", got)
+	}
+}

@@ -637,8 +637,10 @@ func (c *Client) payCredit(ctx context.Context, o Order) (Next, error) {
 		var ife *wallet.InsufficientFundsError
 		switch {
 		case errors.As(err, &ife):
+			o = c.creditRefused(ctx, o)
 			return Next{Kind: NextDone, Order: o}, &InsufficientCreditError{OrderID: o.ID, Currency: o.Currency, Available: ife.Available, Required: o.Amount}
 		case errors.Is(err, wallet.ErrAccountNotFound):
+			o = c.creditRefused(ctx, o)
 			return Next{Kind: NextDone, Order: o}, &InsufficientCreditError{OrderID: o.ID, Currency: o.Currency, Available: decimal.Zero, Required: o.Amount}
 		}
 		return Next{}, fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
@@ -656,6 +658,18 @@ func (c *Client) payCredit(ctx context.Context, o Order) (Next, error) {
 		}
 	}
 	return Next{Kind: NextDone, Order: o}, err
+}
+
+// creditRefused records that o's last credit try did not pay (the ledger
+// refused it), so that Sweep has nothing to recover. If the write fails,
+// Sweep finds the refusal itself.
+func (c *Client) creditRefused(ctx context.Context, o Order) Order {
+	o2 := o
+	o2.CreditChecked, o2.UpdatedAt = o.CreditTries, c.opts.now()
+	if o2, err := c.store.UpdateOrder(ctx, o2); err == nil {
+		return o2
+	}
+	return o
 }
 
 // markPaid moves o to paid.

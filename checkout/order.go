@@ -116,6 +116,10 @@ type Order struct {
 	// CreditTries counts credit payment attempts (each has its own ledger
 	// transfer ID, as a failed transfer ID stays failed).
 	CreditTries int
+	// CreditChecked is the number of credit tries known not to have paid
+	// (the ledger refused the last one, or Sweep found no trace of it an
+	// hour after it): Sweep has nothing to recover below it.
+	CreditChecked int
 
 	// Attempts are the gateway payments started for the order, oldest first.
 	Attempts []Attempt
@@ -221,7 +225,8 @@ func (o Order) NeedsSweep() bool {
 // among them) means now:
 //
 //   - created: now if a credit payment or hold may have run (a crash can
-//     have stopped it before the order was saved), else ExpiresAt;
+//     have stopped it before the order was saved; see CreditChecked),
+//     else ExpiresAt;
 //   - shared: when the link expires;
 //   - awaiting payment: now while a payment's outcome is open (Sweep
 //     queries the gateway); a payment on behalf whose attempts all failed
@@ -247,7 +252,7 @@ func (o Order) SweepAt() (at time.Time, ok bool) {
 	switch o.State {
 	case StateCreated:
 		switch {
-		case o.Method == MethodCredit && o.CreditTries > 0, o.Method == MethodTopUpAndPay:
+		case o.Method == MethodCredit && o.CreditTries > o.CreditChecked, o.Method == MethodTopUpAndPay:
 			due(now)
 		case !o.ExpiresAt.IsZero():
 			due(o.ExpiresAt)

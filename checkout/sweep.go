@@ -120,6 +120,10 @@ func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) er
 			return err
 		}
 		if orderExpired(o, now) {
+			// Read again: recoverCreated may have saved it (CreditChecked).
+			if o, err = c.store.GetOrder(ctx, id); err != nil || !orderExpired(o, now) {
+				return err
+			}
 			rep.Expired++
 			_, err := c.cancel(ctx, o, "order expired unpaid")
 			return err
@@ -290,12 +294,23 @@ func (c *Client) recheck(ctx context.Context, o Order, gw Gateway, i int, rep *S
 func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) error {
 	switch o.Method {
 	case MethodCredit:
-		if o.CreditTries == 0 {
+		if o.CreditTries <= o.CreditChecked {
 			return nil
 		}
 		r, err := c.ledger.Lookup(ctx, creditID(o))
 		if err != nil {
-			if errors.Is(err, wallet.ErrTransferNotFound) || errors.Is(err, wallet.ErrInsufficientFunds) || errors.Is(err, wallet.ErrAccountNotFound) {
+			// Refused by the ledger, or never posted: once no Pay can still
+			// be posting it (an hour after the try), nothing is left to
+			// recover, and the order waits for its expiry.
+			refused := errors.Is(err, wallet.ErrInsufficientFunds) || errors.Is(err, wallet.ErrAccountNotFound)
+			if refused || errors.Is(err, wallet.ErrTransferNotFound) && !c.opts.now().Before(o.UpdatedAt.Add(time.Hour)) {
+				o.CreditChecked, o.UpdatedAt = o.CreditTries, c.opts.now()
+				if _, err := c.store.UpdateOrder(ctx, o); err != nil && !errors.Is(err, ErrConflict) {
+					return err
+				}
+				return nil
+			}
+			if errors.Is(err, wallet.ErrTransferNotFound) {
 				return nil
 			}
 			return err

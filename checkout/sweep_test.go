@@ -11,6 +11,7 @@ import (
 
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
+	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
 // sweepStore counts GetOrder calls per order and fails chosen writes.
@@ -480,4 +481,87 @@ func TestSweepLateQueriesOff(t *testing.T) {
 	if got := e.get(o.ID); !got.Attempts[0].RecheckAt.IsZero() || got.NeedsSweep() {
 		t.Errorf("order %+v", got)
 	}
+}
+
+// failingLedger fails Post while fail is set (a crash of the ledger call:
+// nothing posted).
+type failingLedger struct {
+	wallet.Ledger
+	mu   sync.Mutex
+	fail bool
+}
+
+func (l *failingLedger) Post(ctx context.Context, ts ...wallet.Transfer) ([]wallet.Result, error) {
+	l.mu.Lock()
+	fail := l.fail
+	l.mu.Unlock()
+	if fail {
+		return nil, errCrash
+	}
+	return l.Ledger.Post(ctx, ts...)
+}
+
+// A credit payment the ledger refused (not enough credit) leaves nothing
+// for Sweep to recover: the order is not listed until its expiry. One
+// whose ledger call failed without a trace is checked by Sweep (a Pay may
+// still be posting it) and, an hour after the try, left to its expiry too;
+// at the expiry both are cancelled.
+func TestSweepCreditTriesChecked(t *testing.T) {
+	t.Parallel()
+	fl := &failingLedger{}
+	ss := &sweepStore{gets: map[string]int{}}
+	e := newEnv(t, envConfig{
+		store:  func(s checkout.Store) checkout.Store { ss.Store = s; return ss },
+		ledger: func(l wallet.Ledger) wallet.Ledger { fl.Ledger = l; return fl },
+	})
+	e.topUp("poor", 500)
+	refused := e.order("poor", 1000)
+	var ice *checkout.InsufficientCreditError
+	if _, err := e.c.Pay(e.ctx, refused.ID, checkout.PayRequest{Method: checkout.MethodCredit}); !errors.As(err, &ice) {
+		t.Fatalf("Pay: %v, want InsufficientCreditError", err)
+	}
+	got := e.get(refused.ID)
+	if at, ok := got.SweepAt(); got.CreditTries != 1 || got.CreditChecked != 1 || !ok || !at.Equal(got.ExpiresAt) {
+		t.Fatalf("refused order %+v: sweep at %v", got, at)
+	}
+	lost := e.order("poor", 100)
+	fl.mu.Lock()
+	fl.fail = true
+	fl.mu.Unlock()
+	if _, err := e.c.Pay(e.ctx, lost.ID, checkout.PayRequest{Method: checkout.MethodCredit}); err == nil {
+		t.Fatal("the ledger's failure was not reported")
+	}
+	fl.mu.Lock()
+	fl.fail = false
+	fl.mu.Unlock()
+	sweep := func(what string, wantListed int) checkout.SweepReport {
+		t.Helper()
+		ss.reset()
+		rep, err := e.c.Sweep(e.ctx)
+		if err != nil {
+			t.Fatalf("%s: sweep %+v %v", what, rep, err)
+		}
+		ss.mu.Lock()
+		defer ss.mu.Unlock()
+		if ss.listed != wantListed {
+			t.Errorf("%s: listed %d orders, want %d", what, ss.listed, wantListed)
+		}
+		return rep
+	}
+	sweep("at once: the lost try may still be posting", 1)
+	e.clock.Advance(30 * time.Minute)
+	sweep("half an hour later", 1)
+	e.clock.Advance(30 * time.Minute)
+	sweep("an hour after the try: checked", 1)
+	if got = e.get(lost.ID); got.CreditChecked != 1 || got.State != checkout.StateCreated {
+		t.Errorf("lost order %+v", got)
+	}
+	sweep("then", 0)
+	e.clock.Advance(7 * 24 * time.Hour)
+	if rep := sweep("at the expiry", 2); rep.Expired != 2 {
+		t.Errorf("expired %d, want 2", rep.Expired)
+	}
+	e.wantState(refused.ID, checkout.StateCancelled)
+	e.wantState(lost.ID, checkout.StateCancelled)
+	wantLines(t, "credit history", e.creditLines("poor"), "top-up 500 bal 500")
 }

@@ -61,7 +61,10 @@
 // order (it was cancelled, or another payer paid first) is refunded through
 // the gateway or credited to the requester's wallet, and the order flagged.
 // Unknown outcomes (VTC Pay's 0, 7, -21, -99; VinID's unsigned amount) are
-// settled by querying the gateway.
+// settled by querying the gateway: a success whose amount even the query
+// does not confirm goes to review, and a success callback the query does
+// not confirm yet is not recorded as processed, so that the gateway's next
+// delivery of it is applied.
 //
 // # What the issue left open, decided here
 //

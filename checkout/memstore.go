@@ -17,9 +17,8 @@ import (
 // histories are per-customer chunked slices.
 type MemoryStore struct {
 	mu     sync.RWMutex
-	orders map[string]*Order
-	sched  map[string]time.Time          // Order.SweepAt of the orders that have one
-	hours  map[int64]map[string]struct{} // the same orders by the hour of their SweepAt
+	orders map[string]*orderEntry
+	hours  map[int64]map[string]struct{} // the orders with a SweepAt by its hour
 
 	hmu       sync.RWMutex
 	paymentID map[string]struct{}
@@ -39,6 +38,13 @@ type MemoryStore struct {
 	head   int                  // outbox[:head] are all sent
 }
 
+// orderEntry is a stored order and its SweepAt as indexed.
+type orderEntry struct {
+	Order
+	sweepAt time.Time
+	swept   bool // sweepAt is set (in hours)
+}
+
 // outboxEntry is an outbox item in the memory queue; a sent one has lost
 // its body.
 type outboxEntry struct {
@@ -51,8 +57,7 @@ var _ Store = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		orders:    map[string]*Order{},
-		sched:     map[string]time.Time{},
+		orders:    map[string]*orderEntry{},
 		hours:     map[int64]map[string]struct{}{},
 		paymentID: map[string]struct{}{},
 		payments:  map[string]*history[Payment]{},
@@ -65,21 +70,19 @@ func NewMemoryStore() *MemoryStore {
 	}
 }
 
-// index keeps o's SweepAt in the index, as the Store contract asks.
-func (s *MemoryStore) index(o *Order) {
-	at, ok := o.SweepAt()
-	old, had := s.sched[o.ID]
-	if had == ok && (!ok || old.Equal(at)) {
+// index keeps e's SweepAt in the index, as the Store contract asks.
+func (s *MemoryStore) index(e *orderEntry) {
+	at, ok := e.SweepAt()
+	if e.swept == ok && (!ok || e.sweepAt.Equal(at)) {
 		return
 	}
-	if had {
+	if e.swept {
 		// An emptied hour is kept (the current ones fill and empty with
 		// every order) until there are many.
-		delete(s.hours[hourOf(old)], o.ID)
-		delete(s.sched, o.ID)
+		delete(s.hours[hourOf(e.sweepAt)], e.ID)
 	}
+	e.sweepAt, e.swept = at, ok
 	if ok {
-		s.sched[o.ID] = at
 		h := hourOf(at)
 		m := s.hours[h]
 		if m == nil {
@@ -93,7 +96,7 @@ func (s *MemoryStore) index(o *Order) {
 			m = map[string]struct{}{}
 			s.hours[h] = m
 		}
-		m[o.ID] = struct{}{}
+		m[e.ID] = struct{}{}
 	}
 }
 
@@ -118,11 +121,11 @@ func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
 	if _, ok := s.orders[o.ID]; ok {
 		return Order{}, fmt.Errorf("%w: order %s", ErrDuplicate, o.ID)
 	}
-	c := o.Clone()
-	c.Version = 1
-	s.orders[o.ID] = &c
-	s.index(&c)
-	return c.Clone(), nil
+	e := &orderEntry{Order: o.Clone()}
+	e.Version = 1
+	s.orders[o.ID] = e
+	s.index(e)
+	return e.Clone(), nil
 }
 
 // GetOrder implements Store.
@@ -147,7 +150,7 @@ func (s *MemoryStore) getOrder(ctx context.Context, id string) (Order, error) {
 	if !ok {
 		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, id)
 	}
-	c := *o
+	c := o.Order
 	c.Attempts = cloneAttempts(c.Attempts)
 	return c, nil
 }
@@ -181,7 +184,7 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	// items do not change after an order is created: keep the stored copy
 	// when the caller's are the same, else copy them.
 	items := cur.Items
-	*cur = o
+	cur.Order = o
 	if !sameItems(items, o.Items) {
 		items = cloneItems(o.Items)
 	}
@@ -189,7 +192,7 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	cur.Attempts = cloneAttempts(o.Attempts)
 	cur.Version++
 	s.index(cur)
-	r := *cur
+	r := cur.Order
 	r.Attempts = cloneAttempts(r.Attempts)
 	return r, nil
 }
@@ -230,7 +233,7 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 			continue // waiting for a later hour
 		}
 		for id := range m {
-			if id > q.After && (h < last || !s.sched[id].After(q.Due)) && (q.State == "" || s.orders[id].State == q.State) {
+			if e := s.orders[id]; id > q.After && (h < last || !e.sweepAt.After(q.Due)) && (q.State == "" || e.State == q.State) {
 				ids = append(ids, id)
 			}
 		}
@@ -558,11 +561,11 @@ func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) erro
 	}
 	s.omu.Lock()
 	defer s.omu.Unlock()
-	if _, ok := s.sent[id]; ok {
-		return nil
-	}
 	seq, ok := s.byID[id]
 	if !ok {
+		if _, sent := s.sent[id]; sent {
+			return nil
+		}
 		return fmt.Errorf("%w: notification %s", ErrNotFound, id)
 	}
 	if t.IsZero() {

@@ -87,6 +87,9 @@ type options struct {
 	random         io.Reader
 	resultURL      string
 	paymentTimeout time.Duration
+	outboxKeep     time.Duration
+	orderTTL       time.Duration // 0: orders never expire
+	lateWindow     time.Duration // 0: no late queries
 }
 
 // WithClock sets the Client's clock (order times, share link expiry).
@@ -172,13 +175,62 @@ func WithPaymentTimeout(d time.Duration) Option {
 	}
 }
 
+// WithLatePaymentWindow sets how long Sweep keeps querying a payment it
+// failed for lack of an answer at the payment timeout (default 7 days; 0:
+// not at all). The payer may finish it on the gateway's page after the
+// timeout and the gateway's notification may never reach us: a success
+// found this way cannot pay the cancelled order, so its money is credited
+// to the requester's wallet (or, if another payment paid the order,
+// refunded through the gateway) and the order flagged. Queries are spaced
+// out: one hour after the timeout, then doubling up to once a day.
+func WithLatePaymentWindow(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("%w: late payment window %v must not be negative", ErrInvalidConfig, d)
+		}
+		o.lateWindow = d
+		return nil
+	}
+}
+
+// WithOrderTTL sets how long an order may stay created (not paid, no
+// payment started, not shared) before Sweep cancels it (default 7 days),
+// so that an abandoned order is not paid weeks later at its old price and
+// Sweep does not carry it. Zero: orders never expire. An order stamps its
+// expiry (Order.ExpiresAt) when it is created.
+func WithOrderTTL(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("%w: order ttl %v must not be negative", ErrInvalidConfig, d)
+		}
+		o.orderTTL = d
+		return nil
+	}
+}
+
+// WithOutboxRetention sets how long the outbox keeps a sent notification
+// (default 7 days): Sweep then deletes it (Store.PruneSent). While it is
+// kept, a step that enqueues the same notification again (a paid order
+// re-driven after a crash) does not send it twice.
+func WithOutboxRetention(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: outbox retention %v must be positive", ErrInvalidConfig, d)
+		}
+		o.outboxKeep = d
+		return nil
+	}
+}
+
 // Client runs checkouts. It is safe for concurrent use; several Clients
 // (processes) may share a Store and Ledger: the Store's compare-and-swap
 // keeps each order consistent.
 type Client struct {
 	opts        options
 	ledger      wallet.Ledger
-	store       Store
+	store       Store // public, or its sharedStore view
+	public      Store // the Store as configured
+	shared      bool  // store is a sharedStore: copy line items where orders leave
 	gateways    map[string]Gateway
 	gwNames     []string
 	provisioner Provisioner
@@ -193,7 +245,8 @@ type Client struct {
 // New returns a Client for cfg.
 func New(cfg Config, opts ...Option) (*Client, error) {
 	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), shareTTL: 72 * time.Hour,
-		random: rand.Reader, paymentTimeout: 24 * time.Hour}
+		random: rand.Reader, paymentTimeout: 24 * time.Hour, outboxKeep: 7 * 24 * time.Hour, orderTTL: 7 * 24 * time.Hour,
+		lateWindow: 7 * 24 * time.Hour}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("%w: nil option", ErrInvalidConfig)
@@ -218,6 +271,10 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	if c.store == nil {
 		c.store = NewMemoryStore()
+	}
+	c.public = c.store
+	if ms, ok := c.store.(*MemoryStore); ok {
+		c.store, c.shared = sharedStore{ms}, true
 	}
 	if c.notifier == nil {
 		c.notifier = LogNotifier{Logger: o.logger}
@@ -275,7 +332,15 @@ func parseHTTPURL(raw string) (*url.URL, error) {
 func (c *Client) Ledger() wallet.Ledger { return c.ledger }
 
 // Store returns the store the Client uses.
-func (c *Client) Store() Store { return c.store }
+func (c *Client) Store() Store { return c.public }
+
+// export copies the line items of an order that leaves the Client, when
+// they are shared with the store (see sharedStore).
+func (c *Client) export(o *Order) {
+	if c.shared {
+		o.Items = cloneItems(o.Items)
+	}
+}
 
 // Credit returns the credit wallet of a currency ("" for the default), or nil.
 func (c *Client) Credit(currency string) *wallet.Credit {
@@ -356,6 +421,9 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	// The Store copies the items: no copy here.
 	o := Order{ID: id, Customer: req.Customer, Email: req.Email, Language: lang, Items: req.Items,
 		Amount: total, Currency: cur, State: StateCreated, CreatedAt: now, UpdatedAt: now}
+	if c.opts.orderTTL > 0 {
+		o.ExpiresAt = now.Add(c.opts.orderTTL)
+	}
 	return c.store.CreateOrder(ctx, o)
 }
 
@@ -383,7 +451,7 @@ func validOrderID(id string) error {
 
 // Order returns an order.
 func (c *Client) Order(ctx context.Context, id string) (Order, error) {
-	return c.store.GetOrder(ctx, id)
+	return c.public.GetOrder(ctx, id)
 }
 
 // NextKind says what the caller does after a payment call.
@@ -430,7 +498,8 @@ type PayRequest struct {
 // finish at once. A payment the gateway refuses returns the cancelled order
 // with an error matching ErrPaymentFailed. Calling Pay again on an order
 // whose payment is under way returns the same next step.
-func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (Next, error) {
+func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next Next, err error) {
+	defer c.export(&next.Order)
 	switch req.Method {
 	case MethodCredit:
 		if req.Gateway != "" {
@@ -462,6 +531,9 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (Next,
 	case StateAwaitingPayment:
 		return c.pending(o)
 	}
+	if err := c.checkNotExpired(o); err != nil {
+		return Next{Kind: NextDone, Order: o}, err
+	}
 	if o.Method != "" && o.Method != req.Method && o.Method != MethodOnBehalf {
 		if o.Method == MethodTopUpAndPay || o.Method == MethodCredit && o.CreditTries > 0 {
 			if err := c.checkNoCreditPaid(ctx, o); err != nil {
@@ -477,6 +549,15 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (Next,
 	default:
 		return c.startAttempt(ctx, o, MethodGateway, c.gateways[req.Gateway], "", "")
 	}
+}
+
+// checkNotExpired refuses to start paying (or sharing) an order past its
+// expiry that nothing was paid on; Sweep cancels it.
+func (c *Client) checkNotExpired(o Order) error {
+	if o.State == StateCreated && o.Method == "" && !o.ExpiresAt.IsZero() && !c.opts.now().Before(o.ExpiresAt) {
+		return fmt.Errorf("%w: order %s expired unpaid", ErrOrderClosed, o.ID)
+	}
+	return nil
 }
 
 // checkNoCreditPaid refuses to switch method when an earlier credit step may
@@ -556,8 +637,10 @@ func (c *Client) payCredit(ctx context.Context, o Order) (Next, error) {
 		var ife *wallet.InsufficientFundsError
 		switch {
 		case errors.As(err, &ife):
+			o = c.creditRefused(ctx, o)
 			return Next{Kind: NextDone, Order: o}, &InsufficientCreditError{OrderID: o.ID, Currency: o.Currency, Available: ife.Available, Required: o.Amount}
 		case errors.Is(err, wallet.ErrAccountNotFound):
+			o = c.creditRefused(ctx, o)
 			return Next{Kind: NextDone, Order: o}, &InsufficientCreditError{OrderID: o.ID, Currency: o.Currency, Available: decimal.Zero, Required: o.Amount}
 		}
 		return Next{}, fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
@@ -575,6 +658,18 @@ func (c *Client) payCredit(ctx context.Context, o Order) (Next, error) {
 		}
 	}
 	return Next{Kind: NextDone, Order: o}, err
+}
+
+// creditRefused records that o's last credit try did not pay (the ledger
+// refused it), so that Sweep has nothing to recover. If the write fails,
+// Sweep finds the refusal itself.
+func (c *Client) creditRefused(ctx context.Context, o Order) Order {
+	o2 := o
+	o2.CreditChecked, o2.UpdatedAt = o.CreditTries, c.opts.now()
+	if o2, err := c.store.UpdateOrder(ctx, o2); err == nil {
+		return o2
+	}
+	return o
 }
 
 // markPaid moves o to paid.
@@ -731,7 +826,8 @@ func (c *Client) finish(ctx context.Context, o Order, gw Gateway, r GatewayResul
 // SubmitOTP confirms the order's payment that waits for an OTP: the
 // requester's own payment. A payer's payment on behalf is confirmed with
 // SubmitSharedOTP, which takes the payer's share token.
-func (c *Client) SubmitOTP(ctx context.Context, orderID, otp string) (Next, error) {
+func (c *Client) SubmitOTP(ctx context.Context, orderID, otp string) (next Next, err error) {
+	defer c.export(&next.Order)
 	if otp == "" {
 		return Next{}, fmt.Errorf("%w: empty otp", ErrInvalidRequest)
 	}

@@ -43,7 +43,10 @@
 // running the step again: Client.Sweep re-drives paid orders, settles
 // credit steps cut short, queries gateways about payments whose outcome is
 // unknown, cancels orders whose share link or payment expired (releasing
-// holds), and resends notifications.
+// holds) and orders never paid, and resends notifications. Each order
+// says when Sweep next has work on it (Order.SweepAt: now, a deadline, or
+// never), the Store indexes it, and Sweep reads only the orders due, so a
+// Sweep costs what is due, not the order history.
 //
 // # Callbacks
 //
@@ -58,21 +61,57 @@
 // order (it was cancelled, or another payer paid first) is refunded through
 // the gateway or credited to the requester's wallet, and the order flagged.
 // Unknown outcomes (VTC Pay's 0, 7, -21, -99; VinID's unsigned amount) are
-// settled by querying the gateway.
+// settled by querying the gateway: a success whose amount even the query
+// does not confirm goes to review, and a success callback the query does
+// not confirm yet is not recorded as processed, so that the gateway's next
+// delivery of it is applied.
 //
 // # What the issue left open, decided here
 //
 //   - A Provisioner error is a provisioning failure (refund) unless it wraps
 //     ErrTryAgain: then the order stays paid and Sweep tries again.
-//   - A refund through a gateway is sent once: if its outcome is unknown
-//     after a crash, the order is flagged for a person instead of sending it
-//     again.
+//   - A refund through a gateway is sent once (marked started in the Store
+//     first): if its outcome is unknown (a lost answer, a crash), the order
+//     is flagged for a person instead of sending it again, and nothing is
+//     credited. This holds for the refund of a failed provisioning and for
+//     that of a second payer's money (Attempt.Refund); a gateway's refusal
+//     is known, and the money is credited to the wallet instead.
 //   - A gateway payment the gateway never saw is cancelled by Sweep after
 //     WithPaymentTimeout (24 hours by default); ledger holds have no expiry
-//     of their own.
+//     of their own. The payer may still finish such a payment on the
+//     gateway's page, and its notification may never come: Sweep queries
+//     it again for WithLatePaymentWindow (7 days by default; an hour after
+//     the timeout, then doubling up to daily) and settles a success found
+//     so like any success that cannot pay the order.
+//   - An order left created (never paid, no payment started, not shared)
+//     expires: Sweep cancels it WithOrderTTL after its creation (7 days by
+//     default; 0 never) and Pay refuses it from then on, so an abandoned
+//     order is not paid weeks later at its old price and does not stay
+//     work for Sweep. An order whose credit payment was tried is first
+//     checked for a payment that went through, and given an hour after
+//     that try.
+//   - Sent notifications stay in the outbox WithOutboxRetention (7 days
+//     by default; Enqueue of a sent ID is a no-op meanwhile), then Sweep
+//     deletes them (Store.PruneSent).
 //   - Gateway references are "<order>-<n>" (n counts attempts), so order IDs
 //     are at most 24 characters of [A-Za-z0-9_.].
 //
 // Stores: NewMemoryStore (default) and checkout/pgstore; both pass
 // checkouttest.TestStore.
+//
+// # Benchmarks
+//
+// Each beside its floor (bench_test.go). On the shared 2-core development
+// machine, medians of 5 runs: BenchmarkCheckoutCredit (create an order and
+// pay it by credit in memory: ledger payment, provisioning, invoice,
+// outbox, email) 8.1 µs, 19 allocs, against its floor (the same ledger
+// payment called directly) 1.9 µs: 4.3x, about 120,000 orders/s. The 2x
+// target is not met: the rest is the Store's durable records (the order,
+// its schedule for Sweep, the invoice, the outbox entry and its sent ID
+// for idempotency), each a map insert and live heap for the GC to scan,
+// plus the copies an order needs where it leaves the Client.
+// BenchmarkCheckoutTopUpAndPay (VTC Pay's fake over loopback) 410 µs
+// against 316 µs for the same HTTP calls made with net/http: 1.3x.
+//
+//	go test -run '^$' -bench Checkout -benchmem -count 5 ./checkout/
 package checkout

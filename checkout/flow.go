@@ -133,8 +133,13 @@ func (c *Client) applyResult(ctx context.Context, o Order, gw Gateway, r Gateway
 }
 
 // mismatch says why a verified success does not match what o expects from
-// the gateway for attempt a, or "".
+// the gateway for attempt a, or "". A success whose amount even the
+// gateway's query does not confirm (it reported none) cannot be checked:
+// it does not match either.
 func mismatch(o Order, a *Attempt, r GatewayResult) string {
+	if !r.AmountConfirmed {
+		return "the gateway confirmed no amount"
+	}
 	if r.Currency != "" && r.Currency != o.Currency {
 		return fmt.Sprintf("gateway reported currency %s, order is in %s", r.Currency, o.Currency)
 	}
@@ -380,21 +385,17 @@ func (c *Client) refundAndCancel(ctx context.Context, o Order) (Order, error) {
 // (it was paid by another attempt, or cancelled): refunded through the
 // gateway when the order was paid by another payer and the gateway can,
 // else credited to the requester's wallet. The order is flagged.
+//
+// A refund is sent once: it is marked started in the Store first, and a
+// refund whose outcome is not known (an error other than the gateway's
+// refusal, or a crash after it was sent) is never sent again: the payment
+// is left to a person (the order flagged, its Reason says so) and nothing
+// is credited.
 func (c *Client) settleExtra(ctx context.Context, o Order, gw Gateway, ref string) (Order, error) {
 	a, _ := o.attempt(ref)
 	outcome := PaymentCredited
-	sent := "payment " + ref + ": refund through the gateway sent, outcome unknown"
-	if o.State == StatePaid || o.State == StateCompleted {
-		// The refund is sent once: the payment is marked settled and the
-		// order flagged (its Reason saying so) before it goes, so that
-		// neither a duplicate notification nor Sweep sends it again after
-		// a lost answer or a crash: a person then checks with the gateway.
-		a.Settled, o.Flagged, o.UpdatedAt = true, true, c.opts.now()
-		if o.Reason == "" {
-			o.Reason = sent
-		} else {
-			o.Reason += "; " + sent
-		}
+	if (o.State == StatePaid || o.State == StateCompleted) && a.Refund == "" {
+		a.Refund, o.UpdatedAt = "started", c.opts.now()
 		var err error
 		if o, err = c.store.UpdateOrder(ctx, o); err != nil {
 			return o, err
@@ -404,13 +405,25 @@ func (c *Client) settleExtra(ctx context.Context, o Order, gw Gateway, ref strin
 			Reason: "order already paid"})
 		switch {
 		case err == nil:
-			outcome = PaymentRefunded
+			a.Refund = "done"
 		case errors.Is(err, ErrNotSupported):
+			a.Refund = "not_supported"
+		case errors.Is(err, ErrPaymentFailed):
+			a.Refund = "refused"
 		default:
-			// Refused, or its answer lost: credited to the requester's
-			// wallet as when provisioning fails; the order is flagged.
-			c.opts.logger.WarnContext(ctx, "checkout: refund of an extra payment failed; crediting the wallet", "order", o.ID, "reference", ref, "err", err)
+			a.Refund = "unknown"
+			c.opts.logger.WarnContext(ctx, "checkout: refund of an extra payment: outcome unknown", "order", o.ID, "reference", ref, "err", err)
 		}
+	}
+	switch a.Refund {
+	case "done":
+		outcome = PaymentRefunded
+	case "started", "unknown":
+		// Sent, outcome unknown: never again, and nothing credited.
+		a.Refund, a.Settled, o.Flagged = "unknown", true, true
+		o.Reason = strings.TrimPrefix(o.Reason+"; ", "; ") + "payment " + ref + ": gateway refund outcome unknown"
+		o.UpdatedAt = c.opts.now()
+		return c.store.UpdateOrder(ctx, o)
 	}
 	if outcome == PaymentCredited {
 		if _, err := c.credits[o.Currency].TopUp(ctx, wallet.TopUpRequest{ID: ref + "/credit", Customer: o.Customer,
@@ -425,7 +438,7 @@ func (c *Client) settleExtra(ctx context.Context, o Order, gw Gateway, ref strin
 	}
 	a.Settled = true
 	o.Flagged = true
-	o.Reason = strings.Replace(o.Reason, sent, "payment "+ref+": "+string(outcome)+" (the order was already paid)", 1)
+	o.Reason = strings.TrimPrefix(o.Reason+"; ", "; ") + "payment " + ref + ": " + string(outcome) + " (the order was already paid)"
 	o.UpdatedAt = c.opts.now()
 	c.opts.logger.WarnContext(ctx, "checkout: extra payment settled", "order", o.ID, "reference", ref, "outcome", string(outcome))
 	return c.store.UpdateOrder(ctx, o)
@@ -447,6 +460,10 @@ func (c *Client) useShare(ctx context.Context, hexHash string) {
 // deliver sends a notification from the outbox now; on failure it stays
 // pending for Sweep.
 func (c *Client) deliver(ctx context.Context, n Notification) bool {
+	if _, ours := c.notifier.(LogNotifier); c.shared && !ours {
+		// A host's Notifier gets its own line items (see sharedStore).
+		n.Order.Items = cloneItems(n.Order.Items)
+	}
 	if err := c.notifier.Send(ctx, n); err != nil {
 		c.opts.logger.WarnContext(ctx, "checkout: notification not sent; Sweep retries", "id", n.ID, "err", err)
 		return false

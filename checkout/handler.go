@@ -112,7 +112,8 @@ func errorText(status int) string {
 // result, the HTTP status to answer (200, 400 for a callback that failed
 // verification or names no order of ours, 404 for an unknown gateway, 500
 // when it should be sent again) and the error.
-func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Request) (Order, GatewayResult, int, error) {
+func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Request) (out Order, _ GatewayResult, _ int, _ error) {
+	defer c.export(&out)
 	gw, ok := c.gateways[gateway]
 	if !ok {
 		return Order{}, GatewayResult{}, http.StatusNotFound, fmt.Errorf("%w: %q", ErrUnknownGateway, gateway)
@@ -153,9 +154,21 @@ func (c *Client) HandleCallback(ctx context.Context, gateway string, r *http.Req
 		return Order{}, res, http.StatusBadRequest, fmt.Errorf("%w: order %s has no payment %s", ErrInvalidCallback, o.ID, res.Reference)
 	}
 	o2, err := c.applyResult(ctx, o, gw, res, srcCallback)
+	if errors.Is(err, ErrInvalidCallback) {
+		// Verified, but not for this payment (another gateway's): sending
+		// it again changes nothing.
+		c.opts.logger.WarnContext(ctx, "checkout: callback refused", "gateway", gateway, "order", o.ID, "err", err)
+		return o, res, http.StatusBadRequest, err
+	}
 	if err != nil {
 		c.opts.logger.WarnContext(ctx, "checkout: callback not applied; the gateway should send it again", "gateway", gateway, "order", o.ID, "err", err)
 		return o, res, http.StatusInternalServerError, err
+	}
+	// A success the gateway's query did not confirm yet (VinID's unsigned
+	// amount, queried while the gateway still says pending) is not
+	// processed: the gateway's next delivery of it is applied again.
+	if a2, ok := o2.attempt(res.Reference); ok && res.Outcome == OutcomeSucceeded && a2.Outcome != OutcomeSucceeded && !a2.Review {
+		return o2, res, http.StatusOK, nil
 	}
 	if _, err := c.store.RecordCallback(ctx, CallbackRecord{ID: key, OrderID: o.ID, Gateway: gateway, Reference: res.Reference,
 		Outcome: res.Outcome, Time: c.opts.now()}); err != nil {

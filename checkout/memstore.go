@@ -3,6 +3,7 @@ package checkout
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -10,27 +11,45 @@ import (
 
 // MemoryStore is the in-memory Store: the default, for tests, examples and
 // single-process use. It is safe for concurrent use. Orders live in a map
-// guarded by a mutex with an index by state; histories are per-customer
-// slices.
+// guarded by a mutex, with an index of those Sweep will have work on by the
+// hour their work is due, so that ListOrders with a Due reads the orders
+// due (and the list of hours), not those waiting for a later deadline;
+// histories are per-customer chunked slices.
 type MemoryStore struct {
-	mu      sync.RWMutex
-	orders  map[string]*Order
-	byState map[State]map[string]struct{}
+	mu     sync.RWMutex
+	orders map[string]*orderEntry
+	hours  map[int64]map[string]struct{} // the orders with a SweepAt by its hour
 
 	hmu       sync.RWMutex
 	paymentID map[string]struct{}
-	payments  map[string][]Payment
+	payments  map[string]*history[Payment]
 	invoiceID map[string]struct{}
-	invoices  map[string][]Invoice
+	invoices  map[string]*history[Invoice]
 
 	cmu       sync.Mutex
 	callbacks map[string]CallbackRecord
 	shares    map[[32]byte]ShareLink
 
 	omu    sync.Mutex
-	outbox []*OutboxItem
-	byID   map[string]*OutboxItem
-	head   int // outbox[:head] are all sent
+	outbox []outboxEntry        // in Enqueue order; sent ones until advance drops them
+	base   int64                // the sequence number of outbox[0]
+	byID   map[string]int64     // pending items: their sequence numbers
+	sent   map[string]time.Time // sent IDs until PruneSent
+	head   int                  // outbox[:head] are all sent
+}
+
+// orderEntry is a stored order and its SweepAt as indexed.
+type orderEntry struct {
+	Order
+	sweepAt time.Time
+	swept   bool // sweepAt is set (in hours)
+}
+
+// outboxEntry is an outbox item in the memory queue; a sent one has lost
+// its body.
+type outboxEntry struct {
+	item OutboxItem
+	sent bool
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -38,30 +57,55 @@ var _ Store = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		orders:    map[string]*Order{},
-		byState:   map[State]map[string]struct{}{},
+		orders:    map[string]*orderEntry{},
+		hours:     map[int64]map[string]struct{}{},
 		paymentID: map[string]struct{}{},
-		payments:  map[string][]Payment{},
+		payments:  map[string]*history[Payment]{},
 		invoiceID: map[string]struct{}{},
-		invoices:  map[string][]Invoice{},
+		invoices:  map[string]*history[Invoice]{},
 		callbacks: map[string]CallbackRecord{},
 		shares:    map[[32]byte]ShareLink{},
-		byID:      map[string]*OutboxItem{},
+		byID:      map[string]int64{},
+		sent:      map[string]time.Time{},
 	}
 }
 
-// index lists o under its state while it needs Sweep (Order.NeedsSweep),
-// as the Store contract asks.
-func (s *MemoryStore) index(o *Order) {
-	if !o.NeedsSweep() {
+// index keeps e's SweepAt in the index, as the Store contract asks.
+func (s *MemoryStore) index(e *orderEntry) {
+	at, ok := e.SweepAt()
+	if e.swept == ok && (!ok || e.sweepAt.Equal(at)) {
 		return
 	}
-	m := s.byState[o.State]
-	if m == nil {
-		m = map[string]struct{}{}
-		s.byState[o.State] = m
+	if e.swept {
+		// An emptied hour is kept (the current ones fill and empty with
+		// every order) until there are many.
+		delete(s.hours[hourOf(e.sweepAt)], e.ID)
 	}
-	m[o.ID] = struct{}{}
+	e.sweepAt, e.swept = at, ok
+	if ok {
+		h := hourOf(at)
+		m := s.hours[h]
+		if m == nil {
+			if len(s.hours) >= 4096 {
+				for h, m := range s.hours {
+					if len(m) == 0 {
+						delete(s.hours, h)
+					}
+				}
+			}
+			m = map[string]struct{}{}
+			s.hours[h] = m
+		}
+		m[e.ID] = struct{}{}
+	}
+}
+
+// hourOf is the index bucket of a SweepAt.
+func hourOf(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64 // "now"
+	}
+	return t.Unix() / 3600
 }
 
 // CreateOrder implements Store.
@@ -77,15 +121,26 @@ func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
 	if _, ok := s.orders[o.ID]; ok {
 		return Order{}, fmt.Errorf("%w: order %s", ErrDuplicate, o.ID)
 	}
-	c := o.Clone()
-	c.Version = 1
-	s.orders[o.ID] = &c
-	s.index(&c)
-	return c.Clone(), nil
+	e := &orderEntry{Order: o.Clone()}
+	e.Version = 1
+	s.orders[o.ID] = e
+	s.index(e)
+	return e.Clone(), nil
 }
 
 // GetOrder implements Store.
 func (s *MemoryStore) GetOrder(ctx context.Context, id string) (Order, error) {
+	o, err := s.getOrder(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	o.Items = cloneItems(o.Items)
+	return o, nil
+}
+
+// getOrder is GetOrder whose result shares its line items with the stored
+// order (its attempts are copied): see sharedStore.
+func (s *MemoryStore) getOrder(ctx context.Context, id string) (Order, error) {
 	if err := ctx.Err(); err != nil {
 		return Order{}, err
 	}
@@ -95,11 +150,24 @@ func (s *MemoryStore) GetOrder(ctx context.Context, id string) (Order, error) {
 	if !ok {
 		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, id)
 	}
-	return o.Clone(), nil
+	c := o.Order
+	c.Attempts = cloneAttempts(c.Attempts)
+	return c, nil
 }
 
 // UpdateOrder implements Store.
 func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
+	r, err := s.updateOrder(ctx, o)
+	if err != nil {
+		return Order{}, err
+	}
+	r.Items = cloneItems(r.Items)
+	return r, nil
+}
+
+// updateOrder is UpdateOrder whose result shares its line items with the
+// stored order: see sharedStore.
+func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	if err := ctx.Err(); err != nil {
 		return Order{}, err
 	}
@@ -115,24 +183,18 @@ func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 	// Overwrite the stored order in place (no new Order on the heap). Line
 	// items do not change after an order is created: keep the stored copy
 	// when the caller's are the same, else copy them.
-	old := cur.State
 	items := cur.Items
-	*cur = o
+	cur.Order = o
 	if !sameItems(items, o.Items) {
 		items = cloneItems(o.Items)
 	}
 	cur.Items = items
-	if o.Attempts != nil {
-		cur.Attempts = append([]Attempt(nil), o.Attempts...)
-	}
+	cur.Attempts = cloneAttempts(o.Attempts)
 	cur.Version++
-	if old != cur.State || cur.State.Final() {
-		if m := s.byState[old]; m != nil {
-			delete(m, cur.ID)
-		}
-		s.index(cur)
-	}
-	return cur.Clone(), nil
+	s.index(cur)
+	r := cur.Order
+	r.Attempts = cloneAttempts(r.Attempts)
+	return r, nil
 }
 
 // sameItems reports whether a and b hold the same line items, amounts in
@@ -140,6 +202,9 @@ func (s *MemoryStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 func sameItems(a, b []LineItem) bool {
 	if len(a) != len(b) || (a == nil) != (b == nil) {
 		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true // the same memory (a shared read): nothing to compare
 	}
 	for i := range a {
 		x, y := &a[i], &b[i]
@@ -158,10 +223,19 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ids := make([]string, 0, len(s.byState[q.State]))
-	for id := range s.byState[q.State] {
-		if id > q.After {
-			ids = append(ids, id)
+	var ids []string
+	last := int64(math.MaxInt64)
+	if !q.Due.IsZero() {
+		last = hourOf(q.Due)
+	}
+	for h, m := range s.hours {
+		if h > last {
+			continue // waiting for a later hour
+		}
+		for id := range m {
+			if e := s.orders[id]; id > q.After && (h < last || !e.sweepAt.After(q.Due)) && (q.State == "" || e.State == q.State) {
+				ids = append(ids, id)
+			}
 		}
 	}
 	slices.Sort(ids)
@@ -173,6 +247,35 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 		out[i] = s.orders[id].Clone()
 	}
 	return out, nil
+}
+
+// storedItems reports whether items are the stored line items of order id
+// (the same memory, from a shared read): those are never changed in place
+// (UpdateOrder replaces them), so they need no copy.
+func (s *MemoryStore) storedItems(id string, items []LineItem) bool {
+	if len(items) == 0 {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, ok := s.orders[id]
+	return ok && len(o.Items) == len(items) && &o.Items[0] == &items[0]
+}
+
+// sharedStore is the Client's view of a MemoryStore: orders read and
+// written share their line items with the stored ones instead of copying
+// them twice per call. Line items never change after an order is created;
+// the Client never changes them in place and copies them wherever an order
+// leaves it (Client methods, Provisioner, Notifier), so nothing outside can
+// change what is stored. Attempts, which the Client changes, are copied.
+type sharedStore struct{ *MemoryStore }
+
+func (s sharedStore) GetOrder(ctx context.Context, id string) (Order, error) {
+	return s.getOrder(ctx, id)
+}
+
+func (s sharedStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
+	return s.updateOrder(ctx, o)
 }
 
 // AddPayment implements Store.
@@ -189,8 +292,13 @@ func (s *MemoryStore) AddPayment(ctx context.Context, p Payment) (bool, error) {
 		return false, nil
 	}
 	s.paymentID[p.ID] = struct{}{}
-	p.Seq = int64(len(s.payments[p.Customer]) + 1)
-	s.payments[p.Customer] = append(s.payments[p.Customer], p)
+	h := s.payments[p.Customer]
+	if h == nil {
+		h = &history[Payment]{}
+		s.payments[p.Customer] = h
+	}
+	p.Seq = int64(h.n + 1)
+	h.add(p)
 	return true, nil
 }
 
@@ -208,10 +316,56 @@ func (s *MemoryStore) AddInvoice(ctx context.Context, inv Invoice) (bool, error)
 		return false, nil
 	}
 	s.invoiceID[inv.ID] = struct{}{}
-	inv.Items = cloneItems(inv.Items)
-	inv.Seq = int64(len(s.invoices[inv.Customer]) + 1)
-	s.invoices[inv.Customer] = append(s.invoices[inv.Customer], inv)
+	if !s.storedItems(inv.OrderID, inv.Items) {
+		inv.Items = cloneItems(inv.Items)
+	}
+	h := s.invoices[inv.Customer]
+	if h == nil {
+		h = &history[Invoice]{}
+		s.invoices[inv.Customer] = h
+	}
+	inv.Seq = int64(h.n + 1)
+	h.add(inv)
 	return true, nil
+}
+
+// history is a customer's Payment or Billing History in memory: lines in
+// fixed-size chunks, so that a long history grows without copying itself.
+type history[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+const historyChunk = 128
+
+func (h *history[T]) add(v T) {
+	switch {
+	case h.n == 0:
+		h.chunks = [][]T{nil} // the first chunk grows as needed: most histories are short
+	case h.n%historyChunk == 0:
+		h.chunks = append(h.chunks, make([]T, 0, historyChunk))
+	}
+	last := len(h.chunks) - 1
+	h.chunks[last] = append(h.chunks[last], v)
+	h.n++
+}
+
+func (h *history[T]) len() int {
+	if h == nil {
+		return 0
+	}
+	return h.n
+}
+
+// appendRange appends lines [from, to) to out.
+func (h *history[T]) appendRange(out []T, from, to int) []T {
+	for i := from; i < to; {
+		c := h.chunks[i/historyChunk]
+		j := min(to-i, historyChunk-i%historyChunk)
+		out = append(out, c[i%historyChunk:i%historyChunk+j]...)
+		i += j
+	}
+	return out
 }
 
 // page returns the [from, to) window of a Seq-numbered (1..n) history.
@@ -232,8 +386,8 @@ func (s *MemoryStore) Payments(ctx context.Context, customer string, q PageQuery
 	s.hmu.RLock()
 	defer s.hmu.RUnlock()
 	all := s.payments[customer]
-	from, to, more := page(len(all), q)
-	out := PaymentPage{Payments: slices.Clone(all[from:to]), Next: int64(to), More: more}
+	from, to, more := page(all.len(), q)
+	out := PaymentPage{Payments: all.appendRange(make([]Payment, 0, to-from), from, to), Next: int64(to), More: more}
 	if to == from {
 		out.Next = q.After
 	}
@@ -248,11 +402,10 @@ func (s *MemoryStore) Invoices(ctx context.Context, customer string, q PageQuery
 	s.hmu.RLock()
 	defer s.hmu.RUnlock()
 	all := s.invoices[customer]
-	from, to, more := page(len(all), q)
-	out := InvoicePage{Invoices: make([]Invoice, 0, to-from), Next: int64(to), More: more}
-	for _, inv := range all[from:to] {
-		inv.Items = cloneItems(inv.Items)
-		out.Invoices = append(out.Invoices, inv)
+	from, to, more := page(all.len(), q)
+	out := InvoicePage{Invoices: all.appendRange(make([]Invoice, 0, to-from), from, to), Next: int64(to), More: more}
+	for i := range out.Invoices {
+		out.Invoices[i].Items = cloneItems(out.Invoices[i].Items)
 	}
 	if to == from {
 		out.Next = q.After
@@ -348,10 +501,14 @@ func (s *MemoryStore) Enqueue(ctx context.Context, n Notification, t time.Time) 
 	if _, ok := s.byID[n.ID]; ok {
 		return false, nil
 	}
-	n.Order.Items = cloneItems(n.Order.Items)
-	it := &OutboxItem{Notification: n, EnqueuedAt: t}
-	s.outbox = append(s.outbox, it)
-	s.byID[n.ID] = it
+	if _, ok := s.sent[n.ID]; ok {
+		return false, nil
+	}
+	if !s.storedItems(n.Order.ID, n.Order.Items) {
+		n.Order.Items = cloneItems(n.Order.Items)
+	}
+	s.byID[n.ID] = s.base + int64(len(s.outbox))
+	s.outbox = append(s.outbox, outboxEntry{item: OutboxItem{Notification: n, EnqueuedAt: t}})
 	return true, nil
 }
 
@@ -363,16 +520,15 @@ func (s *MemoryStore) PendingNotifications(ctx context.Context, limit int) ([]Ou
 	limit = pageLimit(limit)
 	s.omu.Lock()
 	defer s.omu.Unlock()
-	for s.head < len(s.outbox) && !s.outbox[s.head].SentAt.IsZero() {
-		s.head++
-	}
+	s.advance()
 	var out []OutboxItem
-	for _, it := range s.outbox[s.head:] {
+	for i := s.head; i < len(s.outbox); i++ {
+		e := &s.outbox[i]
 		if len(out) == limit {
 			break
 		}
-		if it.SentAt.IsZero() {
-			c := *it
+		if !e.sent {
+			c := e.item
 			c.Notification.Order.Items = cloneItems(c.Notification.Order.Items)
 			out = append(out, c)
 		}
@@ -380,19 +536,62 @@ func (s *MemoryStore) PendingNotifications(ctx context.Context, limit int) ([]Ou
 	return out, nil
 }
 
-// MarkSent implements Store.
+// advance moves head past sent items and drops the queue's sent prefix
+// once it is most of the queue. The caller holds omu.
+func (s *MemoryStore) advance() {
+	for s.head < len(s.outbox) && s.outbox[s.head].sent {
+		s.head++
+	}
+	if s.head == len(s.outbox) {
+		s.base += int64(len(s.outbox))
+		s.outbox, s.head = s.outbox[:0], 0 // sent entries hold no body: nothing to clear
+	} else if s.head >= 1024 && s.head*2 >= len(s.outbox) {
+		n := copy(s.outbox, s.outbox[s.head:])
+		clear(s.outbox[n:])
+		s.base += int64(s.head)
+		s.outbox, s.head = s.outbox[:n], 0
+	}
+}
+
+// MarkSent implements Store. A sent notification keeps only its ID and
+// time (for Enqueue's idempotency) until PruneSent.
 func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.omu.Lock()
 	defer s.omu.Unlock()
-	it, ok := s.byID[id]
+	seq, ok := s.byID[id]
 	if !ok {
+		if _, sent := s.sent[id]; sent {
+			return nil
+		}
 		return fmt.Errorf("%w: notification %s", ErrNotFound, id)
 	}
-	if it.SentAt.IsZero() {
-		it.SentAt = t
+	if t.IsZero() {
+		return nil // as pgstore: a zero time leaves the item pending
 	}
+	delete(s.byID, id)
+	s.sent[id] = t
+	e := &s.outbox[seq-s.base]
+	e.item, e.sent = OutboxItem{}, true // its body is never read again
+	s.advance()
 	return nil
+}
+
+// PruneSent implements Store.
+func (s *MemoryStore) PruneSent(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.omu.Lock()
+	defer s.omu.Unlock()
+	n := 0
+	for id, at := range s.sent {
+		if at.Before(before) {
+			delete(s.sent, id)
+			n++
+		}
+	}
+	return n, nil
 }

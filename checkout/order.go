@@ -116,11 +116,19 @@ type Order struct {
 	// CreditTries counts credit payment attempts (each has its own ledger
 	// transfer ID, as a failed transfer ID stays failed).
 	CreditTries int
+	// CreditChecked is the number of credit tries known not to have paid
+	// (the ledger refused the last one, or Sweep found no trace of it an
+	// hour after it): Sweep has nothing to recover below it.
+	CreditChecked int
 
 	// Attempts are the gateway payments started for the order, oldest first.
 	Attempts []Attempt
 	// PaidReference is the attempt whose success paid the order.
 	PaidReference string
+
+	// ExpiresAt is when Sweep cancels the order if it is still created
+	// and nothing was paid (WithOrderTTL; zero: never).
+	ExpiresAt time.Time
 
 	// Payer is the email of the payer (payment on behalf).
 	Payer string
@@ -163,9 +171,23 @@ type Attempt struct {
 	// Review is set when a verified success did not match what the order
 	// expected (amount or currency): nothing is done with it automatically.
 	Review bool
+	// Refund records a refund of this payment through the gateway (a
+	// payment that could not pay the order): "" none, "started" (sent; if
+	// the order stops here its outcome is unknown and a person must
+	// check), "done", "refused" or "not_supported" (credited instead),
+	// "unknown" (flagged for a person; never sent twice).
+	Refund string
 	// Share is the hex SHA-256 of the share link a payer used.
 	Share     string
 	StartedAt time.Time
+	// ExpiredAt is set when Sweep failed the payment because the gateway
+	// had no outcome for it after the payment timeout (it did not know it,
+	// or an OTP was never confirmed). The payer may still finish it on the
+	// gateway's page, so Sweep queries it again at RecheckAt until
+	// WithLatePaymentWindow after ExpiredAt; RecheckAt is zero once it
+	// stops.
+	ExpiredAt time.Time
+	RecheckAt time.Time
 }
 
 // attempt returns the attempt with reference ref.
@@ -189,9 +211,65 @@ func (o *Order) openAttempts() int {
 	return n
 }
 
-// NeedsSweep reports whether Sweep may have work on o: it is not final, or
-// one of its payments is still to be settled (see Store.ListOrders).
-func (o Order) NeedsSweep() bool { return !o.State.Final() || o.unsettled() }
+// NeedsSweep reports whether Sweep will have work on o, now or later: see
+// SweepAt.
+func (o Order) NeedsSweep() bool {
+	_, ok := o.SweepAt()
+	return ok
+}
+
+// SweepAt says when Sweep next has work on o, from o alone (stores index
+// it: see Store.ListOrders). ok is false when Sweep never will: a final
+// order whose payments are all settled, or a created order nothing was
+// paid on and that never expires. A time not after now (the zero time
+// among them) means now:
+//
+//   - created: now if a credit payment or hold may have run (a crash can
+//     have stopped it before the order was saved; see CreditChecked),
+//     else ExpiresAt;
+//   - shared: when the link expires;
+//   - awaiting payment: now while a payment's outcome is open (Sweep
+//     queries the gateway); a payment on behalf whose attempts all failed
+//     waits for the payer until the link expires;
+//   - paid: now (drive it on);
+//   - any state: now while a success is not settled (refund or credit),
+//     and a payment failed for lack of an answer at its RecheckAt.
+func (o Order) SweepAt() (at time.Time, ok bool) {
+	due := func(t time.Time) {
+		if !ok || t.Before(at) {
+			at, ok = t, true
+		}
+	}
+	var now time.Time
+	if o.unsettled() {
+		due(now)
+	}
+	for i := range o.Attempts {
+		if a := &o.Attempts[i]; a.Outcome == OutcomeFailed && !a.RecheckAt.IsZero() && !a.Review {
+			due(a.RecheckAt) // a payment that timed out, queried late
+		}
+	}
+	switch o.State {
+	case StateCreated:
+		switch {
+		case o.Method == MethodCredit && o.CreditTries > o.CreditChecked, o.Method == MethodTopUpAndPay:
+			due(now)
+		case !o.ExpiresAt.IsZero():
+			due(o.ExpiresAt)
+		}
+	case StateShared:
+		due(o.ShareExpiresAt)
+	case StateAwaitingPayment:
+		if o.Method == MethodOnBehalf {
+			due(o.ShareExpiresAt)
+		} else {
+			due(now)
+		}
+	case StatePaid:
+		due(now)
+	}
+	return at, ok
+}
 
 // unsettled reports whether an attempt of o is still to be dealt with: its
 // outcome is not final (the gateway may yet take money), or it succeeded
@@ -218,10 +296,15 @@ func (o Order) Summary() OrderSummary {
 // Clone returns a deep copy of o (slices included).
 func (o Order) Clone() Order {
 	o.Items = cloneItems(o.Items)
-	if o.Attempts != nil {
-		o.Attempts = append([]Attempt(nil), o.Attempts...)
-	}
+	o.Attempts = cloneAttempts(o.Attempts)
 	return o
+}
+
+func cloneAttempts(a []Attempt) []Attempt {
+	if a == nil {
+		return nil
+	}
+	return append([]Attempt(nil), a...)
 }
 
 func cloneItems(items []LineItem) []LineItem {

@@ -30,7 +30,8 @@ type ShareResult struct {
 // valid for the share TTL (72 hours by default), and emails it to the payer
 // through the outbox. Only the SHA-256 of the link's token is stored. The
 // order must not be paid or being paid yet; sharing again makes another link.
-func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (ShareResult, error) {
+func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res ShareResult, err error) {
+	defer c.export(&res.Order)
 	addr, err := mail.ParseAddress(payerEmail)
 	if err != nil || addr.Address != payerEmail {
 		return ShareResult{}, fmt.Errorf("%w: payer email %q is not an address", ErrInvalidRequest, payerEmail)
@@ -46,6 +47,9 @@ func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (ShareRe
 	}
 	if o.State != StateCreated && o.State != StateShared {
 		return ShareResult{Order: o}, fmt.Errorf("%w: order %s is %s", ErrOrderClosed, o.ID, o.State)
+	}
+	if err := c.checkNotExpired(o); err != nil {
+		return ShareResult{Order: o}, err
 	}
 	var raw [shareTokenBytes]byte
 	if _, err := io.ReadFull(c.opts.random, raw[:]); err != nil {
@@ -132,7 +136,8 @@ func (c *Client) checkShare(ctx context.Context, token string) (ShareLink, Order
 // gateway where it can, else credited to the requester's wallet). While a
 // payment of this link has an outcome nobody knows yet (the gateway's answer
 // was lost), PayShared answers ErrTryAgain instead of charging the payer again.
-func (c *Client) PayShared(ctx context.Context, token, gateway string) (Next, error) {
+func (c *Client) PayShared(ctx context.Context, token, gateway string) (next Next, err error) {
+	defer c.export(&next.Order)
 	gw, ok := c.gateways[gateway]
 	if !ok {
 		return Next{}, fmt.Errorf("%w: %q", ErrUnknownGateway, gateway)
@@ -167,7 +172,8 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (Next, er
 // the OTP's life. Errors: ErrShareNotFound, ErrShareUsed (the order was
 // paid), ErrOrderClosed, ErrInvalidRequest (no payment of this link waits
 // for an OTP); a wrong OTP answers NextOTP with the gateway's error.
-func (c *Client) SubmitSharedOTP(ctx context.Context, token, otp string) (Next, error) {
+func (c *Client) SubmitSharedOTP(ctx context.Context, token, otp string) (next Next, err error) {
+	defer c.export(&next.Order)
 	if otp == "" {
 		return Next{}, fmt.Errorf("%w: empty otp", ErrInvalidRequest)
 	}

@@ -25,11 +25,13 @@ type Store interface {
 	// (compare-and-swap) and returns it with Version incremented. Another
 	// version is stored: ErrConflict; no such order: ErrNotFound.
 	UpdateOrder(ctx context.Context, o Order) (Order, error)
-	// ListOrders returns up to q.Limit orders in state q.State with IDs
-	// greater than q.After, in ascending ID order (Sweep pages through them).
-	// It must list every order whose NeedsSweep is true (a final order with a
-	// payment still to settle included) and may leave out the others, so
-	// that Sweep's cost follows the work left, not the history.
+	// ListOrders returns up to q.Limit orders that Sweep will have work on
+	// (Order.SweepAt), by then when q.Due is set, in state q.State when
+	// set, with IDs greater than q.After, in ascending ID order (Sweep
+	// pages through them). It must list every such order and should leave
+	// out the others, so that Sweep's cost follows the work due, not the
+	// history nor the orders waiting for a later deadline: keep SweepAt
+	// with each order and index it.
 	ListOrders(ctx context.Context, q OrderQuery) ([]Order, error)
 
 	// AddPayment inserts a Payment History line unless one with its ID exists
@@ -65,9 +67,13 @@ type Store interface {
 	// PendingNotifications returns up to limit unsent notifications, oldest
 	// first.
 	PendingNotifications(ctx context.Context, limit int) ([]OutboxItem, error)
-	// MarkSent marks a notification sent at t (idempotent). No such ID:
-	// ErrNotFound.
+	// MarkSent marks a notification sent at t (idempotent; a zero t changes
+	// nothing). No such ID: ErrNotFound.
 	MarkSent(ctx context.Context, id string, t time.Time) error
+	// PruneSent deletes the notifications sent before t and returns how
+	// many. Until then a sent ID keeps Enqueue idempotent; after, Enqueue
+	// adds it again. Sweep calls it with now minus WithOutboxRetention.
+	PruneSent(ctx context.Context, before time.Time) (int, error)
 }
 
 // Page sizes of history queries.
@@ -76,11 +82,25 @@ const (
 	MaxPageSize     = 500
 )
 
-// OrderQuery selects orders for Store.ListOrders.
+// OrderQuery selects orders for Store.ListOrders: among the orders Sweep
+// will have work on (Order.SweepAt).
 type OrderQuery struct {
+	// Due, when set, keeps the orders whose SweepAt is not after it.
+	Due time.Time
+	// State, when set, keeps the orders in that state.
 	State State
 	After string // exclusive ID cursor; "" starts at the beginning
 	Limit int    // DefaultPageSize when <= 0, at most MaxPageSize
+}
+
+// Listed reports whether q selects o (after paging): what ListOrders
+// compares, for stores that filter in Go.
+func (q OrderQuery) Listed(o *Order) bool {
+	if q.State != "" && o.State != q.State {
+		return false
+	}
+	at, ok := o.SweepAt()
+	return ok && (q.Due.IsZero() || !at.After(q.Due))
 }
 
 // PageQuery selects a page of history: lines with Seq > After.

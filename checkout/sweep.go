@@ -15,27 +15,27 @@ type SweepReport struct {
 	Recovered     int // orders whose credit step had run before a crash
 	Queried       int // gateway payments queried
 	Settled       int // gateway payments whose outcome the query settled
-	Expired       int // orders cancelled: share link or payment expired
+	Expired       int // orders cancelled: never paid, share link or payment expired
 	HoldsExpired  int // ledger holds released at their expiry
 	Notifications int // outbox notifications sent
+	Pruned        int // sent notifications deleted after the outbox retention
 	Errors        int // orders or notifications that failed (see the error)
 }
 
 // Sweep re-drives orders that stopped between steps, settles gateway
 // payments whose outcome is unknown by querying the gateway, cancels orders
-// whose share link or payment expired (releasing their holds), releases
-// expired ledger holds, and sends the outbox's pending notifications. It
-// also settles payments that arrived for orders already completed or
-// cancelled (a second payer, a late success) whose notification never came
-// or whose settling stopped: it queries them and refunds or credits their
-// money. Those orders are found through Store.ListOrders of the final
-// states, which the memory store and pgstore answer; a Store that lists no
-// final orders leaves them to the gateway's next notification.
+// never paid before their expiry (WithOrderTTL) and orders whose share link
+// or payment expired (releasing their holds), releases expired ledger
+// holds, sends the outbox's pending notifications and deletes those sent
+// longer ago than WithOutboxRetention. It also settles payments that
+// arrived for orders already completed or cancelled (a second payer, a late
+// success) whose notification never came or whose settling stopped: it
+// queries them and refunds or credits their money.
 //
-// Sweep pages through the orders of each state and skips, on the listed
-// copy, those that cannot need work (created and never paid, shared with a
-// valid link, final with every payment settled); only the others are
-// locked and read again. Run it periodically (every minute, say); running
+// Sweep reads only the orders that have work due (Store.ListOrders with
+// Due now: each order's Order.SweepAt, which the stores index), so its
+// cost follows the work due, not the order history nor the orders waiting
+// for a later deadline. Run it periodically (every minute, say); running
 // it often or concurrently is safe. It goes on after an order fails and
 // returns every error joined.
 func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
@@ -52,31 +52,30 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 	rep.HoldsExpired = n
 
 	const pageSize = 100
-	for _, st := range []State{StateCreated, StateShared, StateAwaitingPayment, StatePaid, StateCompleted, StateCancelled, StateReview} {
-		after := ""
-		for {
-			if err := ctx.Err(); err != nil {
-				return rep, errors.Join(append(errs, err)...)
-			}
-			page, err := c.store.ListOrders(ctx, OrderQuery{State: st, After: after, Limit: pageSize})
-			if err != nil {
-				fail(fmt.Errorf("checkout: sweep: list %s orders: %w", st, err))
-				break
-			}
-			now := c.opts.now()
-			for i := range page {
-				if !c.mayNeedSweep(&page[i], now) {
-					continue
-				}
-				if err := c.sweepOrder(ctx, page[i].ID, &rep); err != nil {
-					fail(fmt.Errorf("checkout: sweep: order %s: %w", page[i].ID, err))
-				}
-			}
-			if len(page) < pageSize {
-				break
-			}
-			after = page[len(page)-1].ID
+	q := OrderQuery{Due: c.opts.now(), Limit: pageSize}
+	for {
+		if err := ctx.Err(); err != nil {
+			return rep, errors.Join(append(errs, err)...)
 		}
+		page, err := c.store.ListOrders(ctx, q)
+		if err != nil {
+			fail(fmt.Errorf("checkout: sweep: list orders: %w", err))
+			break
+		}
+		for i := range page {
+			// A Store may list more than is due: only the due are locked
+			// and read again.
+			if !q.Listed(&page[i]) {
+				continue
+			}
+			if err := c.sweepOrder(ctx, page[i].ID, &rep); err != nil {
+				fail(fmt.Errorf("checkout: sweep: order %s: %w", page[i].ID, err))
+			}
+		}
+		if len(page) < pageSize {
+			break
+		}
+		q.After = page[len(page)-1].ID
 	}
 
 	for {
@@ -98,23 +97,12 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 			break
 		}
 	}
-	return rep, errors.Join(errs...)
-}
-
-// mayNeedSweep tells from a listed copy of o whether sweepOrder may have
-// work on it. False only where no step can be pending: the order is read
-// again under its lock before anything is done.
-func (c *Client) mayNeedSweep(o *Order, now time.Time) bool {
-	switch o.State {
-	case StateCreated:
-		// Only a credit payment or a hold may have run before a crash.
-		return o.Method == MethodCredit && o.CreditTries > 0 || o.Method == MethodTopUpAndPay
-	case StateShared:
-		return o.unsettled() || !now.Before(o.ShareExpiresAt)
-	case StateAwaitingPayment, StatePaid:
-		return true
+	if n, err := c.store.PruneSent(ctx, c.opts.now().Add(-c.opts.outboxKeep)); err != nil {
+		fail(fmt.Errorf("checkout: sweep: prune outbox: %w", err))
+	} else {
+		rep.Pruned = n
 	}
-	return o.unsettled()
+	return rep, errors.Join(errs...)
 }
 
 func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) error {
@@ -127,7 +115,19 @@ func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) er
 	now := c.opts.now()
 	switch o.State {
 	case StateCreated:
-		return c.recoverCreated(ctx, o, rep)
+		recovered := rep.Recovered
+		if err := c.recoverCreated(ctx, o, rep); err != nil || rep.Recovered != recovered {
+			return err
+		}
+		if orderExpired(o, now) {
+			// Read again: recoverCreated may have saved it (CreditChecked).
+			if o, err = c.store.GetOrder(ctx, id); err != nil || !orderExpired(o, now) {
+				return err
+			}
+			rep.Expired++
+			_, err := c.cancel(ctx, o, "order expired unpaid")
+			return err
+		}
 	case StateShared:
 		if o.openAttempts() == 0 && !now.Before(o.ShareExpiresAt) {
 			rep.Expired++
@@ -191,6 +191,16 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 			rep.Settled++
 			continue
 		}
+		if a.Outcome == OutcomeFailed && !a.RecheckAt.IsZero() {
+			if now.Before(a.RecheckAt) {
+				continue
+			}
+			var err error
+			if o, err = c.recheck(ctx, o, gw, i, rep, now); err != nil {
+				return o, err
+			}
+			continue
+		}
 		if a.Outcome.final() {
 			continue
 		}
@@ -217,6 +227,11 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 			}
 		}
 		r.Reference = a.Reference
+		if r.Outcome == OutcomeFailed && (r.Message == "payment expired" || r.Message == "otp expired") && c.opts.lateWindow > 0 {
+			// Failed for lack of an answer: the gateway may yet take the
+			// money. Query it again later (see recheck).
+			o.Attempts[i].ExpiredAt, o.Attempts[i].RecheckAt = now, now.Add(lateGap(0))
+		}
 		wasOpen := o.State.Rank() < StatePaid.Rank()
 		if o, err = c.applyResult(ctx, o, gw, r, srcQuery); err != nil {
 			return o, err
@@ -229,17 +244,73 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 	return o, nil
 }
 
+// lateGap is the wait before the next late query of a payment that
+// expired `since` ago: an hour, then as long again (doubling), at most a day.
+func lateGap(since time.Duration) time.Duration {
+	return min(max(since, time.Hour), 24*time.Hour)
+}
+
+// recheck queries again the payment o.Attempts[i], which Sweep failed for
+// lack of an answer: a success is applied as any late success (credited to
+// the requester or refunded, the order flagged); a failure, or the end of
+// WithLatePaymentWindow, stops the queries; else the next is scheduled.
+// The caller holds the order's lock.
+func (c *Client) recheck(ctx context.Context, o Order, gw Gateway, i int, rep *SweepReport, now time.Time) (Order, error) {
+	a := &o.Attempts[i]
+	rep.Queried++
+	r, err := gw.Query(ctx, a.Reference)
+	switch {
+	case errors.Is(err, ErrPaymentNotFound):
+		r = GatewayResult{Outcome: OutcomeUnknown}
+	case err != nil:
+		return o, err
+	}
+	r.Reference = a.Reference
+	end := a.ExpiredAt.Add(c.opts.lateWindow)
+	switch r.Outcome {
+	case OutcomeSucceeded:
+		c.opts.logger.WarnContext(ctx, "checkout: payment succeeded after it expired", "order", o.ID, "reference", a.Reference)
+		a.RecheckAt = time.Time{}
+		rep.Settled++
+		return c.applyResult(ctx, o, gw, r, srcQuery)
+	case OutcomeFailed:
+		a.RecheckAt = time.Time{}
+	default:
+		if !now.Before(end) {
+			a.RecheckAt = time.Time{}
+		} else {
+			a.RecheckAt = now.Add(lateGap(now.Sub(a.ExpiredAt)))
+			if a.RecheckAt.After(end) {
+				a.RecheckAt = end // a last query at the end of the window
+			}
+		}
+	}
+	o.UpdatedAt = now
+	return c.store.UpdateOrder(ctx, o)
+}
+
 // recoverCreated settles an order left in created after a crash between
 // its credit step and the order's update.
 func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) error {
 	switch o.Method {
 	case MethodCredit:
-		if o.CreditTries == 0 {
+		if o.CreditTries <= o.CreditChecked {
 			return nil
 		}
 		r, err := c.ledger.Lookup(ctx, creditID(o))
 		if err != nil {
-			if errors.Is(err, wallet.ErrTransferNotFound) || errors.Is(err, wallet.ErrInsufficientFunds) || errors.Is(err, wallet.ErrAccountNotFound) {
+			// Refused by the ledger, or never posted: once no Pay can still
+			// be posting it (an hour after the try), nothing is left to
+			// recover, and the order waits for its expiry.
+			refused := errors.Is(err, wallet.ErrInsufficientFunds) || errors.Is(err, wallet.ErrAccountNotFound)
+			if refused || errors.Is(err, wallet.ErrTransferNotFound) && !c.opts.now().Before(o.UpdatedAt.Add(time.Hour)) {
+				o.CreditChecked, o.UpdatedAt = o.CreditTries, c.opts.now()
+				if _, err := c.store.UpdateOrder(ctx, o); err != nil && !errors.Is(err, ErrConflict) {
+					return err
+				}
+				return nil
+			}
+			if errors.Is(err, wallet.ErrTransferNotFound) {
 				return nil
 			}
 			return err
@@ -271,6 +342,18 @@ func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) 
 		return err
 	}
 	return nil
+}
+
+// orderExpired reports whether o, created and never paid, is past its
+// ExpiresAt. An order whose credit payment or hold was started is given an
+// hour after that start, so that a Pay still running in another process
+// (whose ledger step Sweep could not yet see) loses the order's
+// compare-and-swap before it takes money, never after.
+func orderExpired(o Order, now time.Time) bool {
+	if o.State != StateCreated || o.ExpiresAt.IsZero() || now.Before(o.ExpiresAt) {
+		return false
+	}
+	return o.Method == "" || o.Method == MethodGateway || !now.Before(o.UpdatedAt.Add(time.Hour))
 }
 
 func boolInt(b bool) int {

@@ -2,6 +2,7 @@ package checkouttest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -126,4 +127,83 @@ func testListNeedsSweep(t *testing.T, s checkout.Store, p string) {
 		t.Fatal(err)
 	}
 	_ = listed() // allowed either way
+}
+
+// testListDue: ListOrders with Due lists the orders whose SweepAt is not
+// after it, in every state (or one), and leaves out those Sweep never has
+// work on; the index follows every update.
+func testListDue(t *testing.T, s checkout.Store, p string) {
+	ctx := context.Background()
+	day := 24 * time.Hour
+	mk := func(suffix string, change func(o *checkout.Order)) checkout.Order {
+		t.Helper()
+		o, err := s.CreateOrder(ctx, sampleOrder(p+suffix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&o)
+		if o, err = s.UpdateOrder(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	// Expires in a week; never expires; a credit payment may have run;
+	// a share link that expires in 3 days; paid; completed and settled.
+	expiring := mk("a", func(o *checkout.Order) {})
+	mk("b", func(o *checkout.Order) { o.ExpiresAt = time.Time{} })
+	credit := mk("c", func(o *checkout.Order) { o.Method, o.CreditTries = checkout.MethodCredit, 1 })
+	shared := mk("d", func(o *checkout.Order) {
+		o.State, o.Method, o.ShareExpiresAt = checkout.StateShared, checkout.MethodOnBehalf, t0.Add(3*day)
+	})
+	paid := mk("e", func(o *checkout.Order) { o.State, o.Method = checkout.StatePaid, checkout.MethodCredit })
+	mk("f", func(o *checkout.Order) { o.State, o.Method = checkout.StateCompleted, checkout.MethodCredit })
+
+	list := func(q checkout.OrderQuery) []string {
+		t.Helper()
+		var ids []string
+		q.After, q.Limit = p, 2
+		for range 20 {
+			page, err := s.ListOrders(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range page {
+				if len(o.ID) > len(p) && o.ID[:len(p)] == p {
+					ids = append(ids, o.ID)
+				}
+				q.After = o.ID
+			}
+			if len(page) < 2 {
+				break
+			}
+		}
+		return ids
+	}
+	want := func(what string, got []string, orders ...checkout.Order) {
+		t.Helper()
+		var ids []string
+		for _, o := range orders {
+			ids = append(ids, o.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(ids) {
+			t.Errorf("%s: listed %v, want %v", what, got, ids)
+		}
+	}
+	want("due now", list(checkout.OrderQuery{Due: t0}), credit, paid)
+	want("due in 4 days", list(checkout.OrderQuery{Due: t0.Add(4 * day)}), credit, shared, paid)
+	want("due in 8 days", list(checkout.OrderQuery{Due: t0.Add(8 * day)}), expiring, credit, shared, paid)
+	want("any time", list(checkout.OrderQuery{}), expiring, credit, shared, paid)
+	want("created, due in 8 days", list(checkout.OrderQuery{Due: t0.Add(8 * day), State: checkout.StateCreated}), expiring, credit)
+	// The index follows updates: the paid order completes, the shared one
+	// is paid on behalf and awaits the gateway.
+	paid.State = checkout.StateCompleted
+	if _, err := s.UpdateOrder(ctx, paid); err != nil {
+		t.Fatal(err)
+	}
+	shared.State = checkout.StateAwaitingPayment
+	shared.Attempts = []checkout.Attempt{{Reference: shared.ID + "-1", Gateway: "vtcpay", Amount: shared.Amount, Outcome: checkout.OutcomePending, StartedAt: t0}}
+	if _, err := s.UpdateOrder(ctx, shared); err != nil {
+		t.Fatal(err)
+	}
+	want("due now after updates", list(checkout.OrderQuery{Due: t0}), credit, shared)
 }

@@ -39,9 +39,11 @@ func TestStore(t *testing.T, newStore func(t *testing.T) checkout.Store) {
 		{"Callbacks", testCallbacks},
 		{"Shares", testShares},
 		{"Outbox", testOutbox},
+		{"OutboxPrune", testOutboxPrune},
 		{"ExactRoundTrip", testExactRoundTrip},
 		{"ByteOrder", testByteOrder},
 		{"ListNeedsSweep", testListNeedsSweep},
+		{"ListDue", testListDue},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,7 +63,7 @@ func sampleOrder(id string) checkout.Order {
 		Items: []checkout.LineItem{{Description: "Cloud server", Quantity: 1, Amount: decimal.NewFromInt(150000),
 			Config: []checkout.Attribute{{Name: "vCPU", Value: "2"}, {Name: "RAM", Value: "4 GB"}}}},
 		Amount: decimal.NewFromInt(150000), Currency: "VND", State: checkout.StateCreated,
-		CreatedAt: t0, UpdatedAt: t0,
+		CreatedAt: t0, UpdatedAt: t0, ExpiresAt: t0.Add(7 * 24 * time.Hour),
 	}
 }
 
@@ -432,6 +434,54 @@ func testOutbox(t *testing.T, s checkout.Store, p string) {
 	pend, err = s.PendingNotifications(ctx, 1)
 	if err != nil || len(pend) != 1 {
 		t.Errorf("PendingNotifications(1) = %d items, %v", len(pend), err)
+	}
+}
+
+// testOutboxPrune: PruneSent deletes only notifications sent before its
+// time; Enqueue stays idempotent for the others and adds a pruned ID again.
+func testOutboxPrune(t *testing.T, s checkout.Store, p string) {
+	ctx := context.Background()
+	n := func(i int) checkout.Notification {
+		return checkout.Notification{ID: fmt.Sprintf("%s%d/email/completed", p, i), Kind: checkout.NotifyOrderCompleted,
+			To: "a@example.com", Language: checkout.Vietnamese, Order: sampleOrder(p).Summary()}
+	}
+	for i := range 3 {
+		if ok, err := s.Enqueue(ctx, n(i), t0); err != nil || !ok {
+			t.Fatalf("Enqueue: %v %v", ok, err)
+		}
+	}
+	// 0 sent long ago, 1 sent recently, 2 never sent.
+	if err := s.MarkSent(ctx, n(0).ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSent(ctx, n(1).ID, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.PruneSent(ctx, t0.Add(time.Hour))
+	if err != nil || got != 1 {
+		t.Fatalf("PruneSent = %d, %v; want 1 (the one sent before the cut)", got, err)
+	}
+	if got, err := s.PruneSent(ctx, t0.Add(time.Hour)); err != nil || got != 0 {
+		t.Errorf("PruneSent again = %d, %v; want 0", got, err)
+	}
+	if ok, err := s.Enqueue(ctx, n(1), t0); err != nil || ok {
+		t.Errorf("Enqueue of a sent, kept ID: inserted=%v err=%v; want refused", ok, err)
+	}
+	if ok, err := s.Enqueue(ctx, n(2), t0); err != nil || ok {
+		t.Errorf("Enqueue of a pending ID: inserted=%v err=%v; want refused", ok, err)
+	}
+	pend, err := s.PendingNotifications(ctx, 100)
+	if err != nil || len(pend) != 1 || pend[0].Notification.ID != n(2).ID {
+		t.Fatalf("pending after prune = %+v, %v; want only %s", pend, err, n(2).ID)
+	}
+	if err := s.MarkSent(ctx, n(0).ID, t0.Add(2*time.Hour)); !errors.Is(err, checkout.ErrNotFound) {
+		t.Errorf("MarkSent of a pruned ID = %v, want ErrNotFound", err)
+	}
+	if ok, err := s.Enqueue(ctx, n(0), t0.Add(2*time.Hour)); err != nil || !ok {
+		t.Errorf("Enqueue of a pruned ID: inserted=%v err=%v; want added again", ok, err)
+	}
+	if pend, _ := s.PendingNotifications(ctx, 100); len(pend) != 2 {
+		t.Errorf("pending = %d items, want 2", len(pend))
 	}
 }
 

@@ -37,6 +37,13 @@
 // so ListOrders pages in Go's (byte) order whatever the database's
 // collation.
 //
+// Each order row keeps sweep_at, its checkout.Order.SweepAt (NULL when
+// Sweep never has work on it), under a partial index: Sweep's ListOrders
+// reads only the orders due, whatever the number of orders paid long ago
+// or waiting for a later deadline. Rows written before migration 004 start
+// due; ListOrders corrects the column of those its body says are not. The
+// outbox's sent rows are indexed by sent_at, which PruneSent deletes by.
+//
 // # Guarantees
 //
 // Every method is one SQL statement, atomic on its own, as checkout.Store
@@ -47,6 +54,8 @@
 //     concurrent updaters of one version exactly one wins.
 //   - UseShare sets used_at WHERE used_at IS NULL: exactly one of concurrent
 //     payers succeeds; the others get checkout.ErrShareUsed.
+//   - ListOrders may also write: the sweep_at of a row it leaves out,
+//     WHERE version is the one it read. PruneSent is one DELETE.
 //   - AddPayment, AddInvoice, RecordCallback and Enqueue are
 //     INSERT ... ON CONFLICT (id) DO NOTHING and report whether they
 //     inserted; CreateOrder and CreateShare turn a conflict into

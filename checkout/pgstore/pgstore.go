@@ -179,9 +179,9 @@ func (s *Store) CreateOrder(ctx context.Context, o checkout.Order) (checkout.Ord
 	var inserted bool
 	err = s.retry(ctx, func() error {
 		tag, err := s.pool.Exec(ctx, `INSERT INTO checkout_orders
-			(id, customer, state, version, amount, currency, created_at, updated_at, body, needs_sweep)
+			(id, customer, state, version, amount, currency, created_at, updated_at, body, sweep_at)
 			VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-			o.ID, o.Customer, string(o.State), o.Amount, o.Currency, o.CreatedAt, o.UpdatedAt, body, o.NeedsSweep())
+			o.ID, o.Customer, string(o.State), o.Amount, o.Currency, o.CreatedAt, o.UpdatedAt, body, sweepAt(&o))
 		inserted = tag.RowsAffected() == 1
 		return err
 	})
@@ -246,10 +246,10 @@ func (s *Store) UpdateOrder(ctx context.Context, o checkout.Order) (checkout.Ord
 	err = s.retry(ctx, func() error {
 		return s.pool.QueryRow(ctx, `WITH u AS (
 				UPDATE checkout_orders SET version = version + 1, customer = $3, state = $4, amount = $5,
-					currency = $6, created_at = $7, updated_at = $8, body = $9, needs_sweep = $10
+					currency = $6, created_at = $7, updated_at = $8, body = $9, sweep_at = $10
 				WHERE id = $1 AND version = $2 RETURNING version)
 			SELECT (SELECT version FROM u), (SELECT version FROM checkout_orders WHERE id = $1)`,
-			o.ID, want, o.Customer, string(o.State), o.Amount, o.Currency, o.CreatedAt, o.UpdatedAt, body, o.NeedsSweep()).
+			o.ID, want, o.Customer, string(o.State), o.Amount, o.Currency, o.CreatedAt, o.UpdatedAt, body, sweepAt(&o)).
 			Scan(&updated, &current)
 	})
 	switch {
@@ -266,37 +266,92 @@ func (s *Store) UpdateOrder(ctx context.Context, o checkout.Order) (checkout.Ord
 	}
 }
 
-// ListOrders implements checkout.Store. IDs are ordered as Go orders
-// strings (the column is COLLATE "C").
+// sweepAt is the sweep_at column of o: its SweepAt, or NULL.
+func sweepAt(o *checkout.Order) *time.Time {
+	at, ok := o.SweepAt()
+	if !ok {
+		return nil
+	}
+	return &at
+}
+
+// ListOrders implements checkout.Store: through the partial indexes of
+// migration 004, the orders whose sweep_at is not after q.Due (any time
+// when Due is zero). IDs are ordered as Go orders strings (the column is
+// COLLATE "C"). A row whose column says more than its body (a row from
+// before migration 004) is left out and its column corrected, and the page
+// is filled from the following rows.
 func (s *Store) ListOrders(ctx context.Context, q checkout.OrderQuery) ([]checkout.Order, error) {
 	if !storable(q.After) || !storable(string(q.State)) {
 		return nil, fmt.Errorf("pgstore: %w: order query holds invalid UTF-8 or a NUL byte", checkout.ErrInvalidRequest)
 	}
+	n := limit(q.Limit)
+	// One plain statement per filter, so that each plan uses its index.
+	where, args := `sweep_at IS NOT NULL`, []any{nil, nil}
+	if !q.Due.IsZero() {
+		where += ` AND sweep_at <= $3`
+		args = append(args, q.Due)
+	}
+	if q.State != "" {
+		where += fmt.Sprintf(` AND state = $%d`, len(args)+1)
+		args = append(args, string(q.State))
+	}
+	sql := `SELECT version, body FROM checkout_orders WHERE ` + where + ` AND id > $1 ORDER BY id LIMIT $2`
 	var out []checkout.Order
-	err := s.retry(ctx, func() error {
-		// Only orders that need Sweep (the partial index of migration 002):
-		// a settled final order is history, not work.
-		rows, err := s.pool.Query(ctx, `SELECT version, body FROM checkout_orders
-			WHERE needs_sweep AND state = $1 AND id > $2 ORDER BY id LIMIT $3`, string(q.State), q.After, limit(q.Limit))
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (checkout.Order, error) {
-			var (
-				v    int64
-				body []byte
-			)
-			if err := r.Scan(&v, &body); err != nil {
-				return checkout.Order{}, err
+	after := q.After
+	for len(out) < n {
+		want := n - len(out)
+		args[0], args[1] = after, want
+		var page []checkout.Order
+		err := s.retry(ctx, func() error {
+			rows, err := s.pool.Query(ctx, sql, args...)
+			if err != nil {
+				return err
 			}
-			return decodeOrder(v, body)
+			page, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (checkout.Order, error) {
+				var (
+					v    int64
+					body []byte
+				)
+				if err := r.Scan(&v, &body); err != nil {
+					return checkout.Order{}, err
+				}
+				return decodeOrder(v, body)
+			})
+			return err
 		})
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: list orders: %w", err)
+		}
+		for i := range page {
+			if q.Listed(&page[i]) {
+				out = append(out, page[i])
+				continue
+			}
+			if err := s.reschedule(ctx, &page[i]); err != nil {
+				return nil, err
+			}
+		}
+		if len(page) < want {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	return out, nil
+}
+
+// reschedule writes o's sweep_at from its body, unless o changed since it
+// was read (then its writer wrote the column).
+func (s *Store) reschedule(ctx context.Context, o *checkout.Order) error {
+	err := s.retry(ctx, func() error {
+		_, err := s.pool.Exec(ctx, `UPDATE checkout_orders SET sweep_at = $3 WHERE id = $1 AND version = $2`,
+			o.ID, o.Version, sweepAt(o))
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: list orders: %w", err)
+		return fmt.Errorf("pgstore: list orders: reschedule %s: %w", o.ID, err)
 	}
-	return out, nil
+	return nil
 }
 
 // limit is a page's effective size, as checkout documents it.
@@ -626,4 +681,19 @@ func (s *Store) MarkSent(ctx context.Context, id string, t time.Time) error {
 		return fmt.Errorf("pgstore: %w: notification %s", checkout.ErrNotFound, id)
 	}
 	return nil
+}
+
+// PruneSent implements checkout.Store (the partial index of migration 003
+// finds the sent rows).
+func (s *Store) PruneSent(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.retry(ctx, func() error {
+		tag, err := s.pool.Exec(ctx, `DELETE FROM checkout_outbox WHERE sent_at IS NOT NULL AND sent_at < $1`, before)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pgstore: prune sent notifications: %w", err)
+	}
+	return int(n), nil
 }

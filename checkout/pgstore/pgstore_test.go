@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
@@ -87,9 +89,13 @@ func TestMigrateIdempotentAndConcurrent(t *testing.T) {
 	if _, err := pgstore.New(ctx, pool); err != nil {
 		t.Fatal(err)
 	}
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("migration files %v, %v", files, err)
+	}
 	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM checkout_schema_migrations`).Scan(&n); err != nil || n != 2 {
-		t.Fatalf("checkout_schema_migrations rows = %d, %v; want 2 (one per embedded migration)", n, err)
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM checkout_schema_migrations`).Scan(&n); err != nil || n != len(files) {
+		t.Fatalf("checkout_schema_migrations rows = %d, %v; want %d (one per embedded migration)", n, err, len(files))
 	}
 }
 
@@ -318,7 +324,8 @@ func TestListOrdersByteOrder(t *testing.T) {
 	// Sweep's cursor) compares bytes.
 	ids := []string{"B", "a", "_x", "é", "e", "Z9", "a-b", "a_b", "ab", "10", "9"}
 	for _, id := range ids {
-		if _, err := s.CreateOrder(ctx, checkout.Order{ID: id, Customer: "c", Currency: "VND", State: checkout.StateCreated}); err != nil {
+		if _, err := s.CreateOrder(ctx, checkout.Order{ID: id, Customer: "c", Currency: "VND", State: checkout.StateCreated,
+			ExpiresAt: time.Unix(1e9, 0)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -569,5 +576,71 @@ func TestListOrdersSkipsSettledFinalOrders(t *testing.T) {
 	}
 	if len(page) != 0 {
 		t.Fatalf("ListOrders(completed) lists a settled order: %+v", page)
+	}
+}
+
+// Migration 004 on the data of schema 003: orders that needed Sweep are due
+// at once; ListOrders lists those whose body says so and corrects the
+// column of the others (here an order never paid that never expires, and
+// one that expires later), which later listings then leave out.
+func TestMigrateSweepAt(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t, 2)
+	ctx := context.Background()
+	if err := pgstore.MigrateToForTest(ctx, pool, 3); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	old := []checkout.Order{
+		{ID: "idle", State: checkout.StateCreated},
+		{ID: "expiring", State: checkout.StateCreated, ExpiresAt: later},
+		{ID: "paid", State: checkout.StatePaid, Method: checkout.MethodCredit},
+		{ID: "done", State: checkout.StateCompleted, Method: checkout.MethodCredit},
+	}
+	for _, o := range old {
+		o.Customer, o.Currency, o.Amount, o.Version = "c", "VND", decimal.NewFromInt(1000), 1
+		body, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO checkout_orders (id, customer, state, version, amount, currency, created_at, updated_at, body, needs_sweep)
+			VALUES ($1, 'c', $2, 1, 1000, 'VND', now(), now(), $3, $4)`, o.ID, string(o.State), body, !o.State.Final()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := pgstore.New(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(q checkout.OrderQuery) []string {
+		t.Helper()
+		page, err := s.ListOrders(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range page {
+			out = append(out, o.ID)
+		}
+		return out
+	}
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	if got := ids(checkout.OrderQuery{Due: now, Limit: 1}); !slices.Equal(got, []string{"paid"}) {
+		t.Errorf("due now (a page of 1) = %v, want [paid]", got)
+	}
+	var scheduled []string
+	rows, err := pool.Query(ctx, `SELECT id FROM checkout_orders WHERE sweep_at IS NOT NULL ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheduled, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(scheduled, []string{"expiring", "paid"}) {
+		t.Errorf("rows with a sweep_at after the listing: %v, want [expiring paid]", scheduled)
+	}
+	if got := ids(checkout.OrderQuery{Due: later}); !slices.Equal(got, []string{"expiring", "paid"}) {
+		t.Errorf("due at the expiry = %v", got)
 	}
 }

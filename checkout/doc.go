@@ -74,8 +74,9 @@
 //     first): if its outcome is unknown (a lost answer, a crash), the order
 //     is flagged for a person instead of sending it again, and nothing is
 //     credited. This holds for the refund of a failed provisioning and for
-//     that of a second payer's money (Attempt.Refund); a gateway's refusal
-//     is known, and the money is credited to the wallet instead.
+//     that of a second payer's money (Attempt.Refund). A gateway's refusal
+//     (an error matching ErrRefundRefused: it answered no) is known, and the
+//     money is credited to the wallet instead.
 //   - A gateway payment the gateway never saw is cancelled by Sweep after
 //     WithPaymentTimeout (24 hours by default); ledger holds have no expiry
 //     of their own. The payer may still finish such a payment on the

@@ -41,6 +41,8 @@ var (
 	// ErrPaymentNotFound: the gateway does not know the payment (the payer
 	// never reached it).
 	ErrPaymentNotFound = errors.New("checkout: payment not found at the gateway")
+	// ErrRefundRefused: a gateway certainly did not refund (Gateway.Refund).
+	ErrRefundRefused = errors.New("checkout: refund refused by the gateway")
 	// ErrInvalidCallback: a callback failed verification (signature, format).
 	// It changes nothing and is not recorded.
 	ErrInvalidCallback = errors.New("checkout: invalid callback")

@@ -331,10 +331,19 @@ func (c *Client) refundAndCancel(ctx context.Context, o Order) (Order, error) {
 				o.GatewayRefund = "done"
 			case errors.Is(err, ErrNotSupported):
 				o.GatewayRefund = "not_supported"
-			default:
+			case errors.Is(err, ErrRefundRefused):
+				// The payer was not refunded there: the wallet is.
 				o.GatewayRefund = "failed"
 				o.Flagged = true
-				c.opts.logger.WarnContext(ctx, "checkout: gateway refund failed; refunding to credit", "order", o.ID, "err", err)
+				c.opts.logger.WarnContext(ctx, "checkout: gateway refused the refund; refunding to credit", "order", o.ID, "err", err)
+			default:
+				// No answer: the gateway may have refunded the payer.
+				// Crediting the wallet too could pay the money back twice,
+				// so nothing more is done; a person checks with the gateway.
+				o.GatewayRefund = "unknown"
+				o.Flagged = true
+				o.Reason += "; gateway refund outcome unknown"
+				c.opts.logger.WarnContext(ctx, "checkout: gateway refund outcome unknown", "order", o.ID, "err", err)
 			}
 			if o, err = c.store.UpdateOrder(ctx, o); err != nil {
 				return o, err
@@ -345,7 +354,7 @@ func (c *Client) refundAndCancel(ctx context.Context, o Order) (Order, error) {
 			o.Flagged = true
 			o.Reason += "; gateway refund outcome unknown"
 		}
-		if o.GatewayRefund == "done" || o.GatewayRefund == "started" {
+		if o.GatewayRefund == "done" || o.GatewayRefund == "started" || o.GatewayRefund == "unknown" {
 			toCredit = o.Amount.Sub(a.Amount)
 			if err := c.ensureSystem(ctx, cur); err != nil {
 				return o, err
@@ -408,7 +417,7 @@ func (c *Client) settleExtra(ctx context.Context, o Order, gw Gateway, ref strin
 			a.Refund = "done"
 		case errors.Is(err, ErrNotSupported):
 			a.Refund = "not_supported"
-		case errors.Is(err, ErrPaymentFailed):
+		case errors.Is(err, ErrRefundRefused):
 			a.Refund = "refused"
 		default:
 			a.Refund = "unknown"

@@ -29,7 +29,11 @@ type Gateway interface {
 	// when it does not know the reference.
 	Query(ctx context.Context, reference string) (GatewayResult, error)
 	// Refund refunds all or part of a paid payment. ErrNotSupported where
-	// the gateway cannot refund.
+	// the gateway cannot refund. An error matching ErrRefundRefused means
+	// the payer was certainly not refunded (the gateway answered no, or the
+	// request was refused before it was sent); any other error leaves the
+	// refund's outcome unknown (no answer, a 5xx, a timeout), and checkout
+	// then neither sends it again nor credits the money elsewhere.
 	Refund(ctx context.Context, r RefundRequest) error
 }
 

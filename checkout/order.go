@@ -138,7 +138,9 @@ type Order struct {
 	Provision ProvisionStatus
 	// GatewayRefund records a refund through the gateway: "" none,
 	// "started" (sent; if the order stops here, its outcome is unknown and a
-	// person must check), "done".
+	// person must check), "done", "not_supported", "failed" (refused: the
+	// wallet was credited instead), "unknown" (no answer: flagged for a
+	// person, nothing credited).
 	GatewayRefund string
 	// Reason says why an order was cancelled or put in review.
 	Reason string

@@ -138,10 +138,17 @@ func (g *vinidGateway) Query(ctx context.Context, reference string) (GatewayResu
 func (g *vinidGateway) Refund(ctx context.Context, r RefundRequest) error {
 	res, err := g.c.Refund(ctx, vinidpay.RefundRequest{OrderID: r.Reference, RefundReferenceID: r.RefundID, Amount: r.Amount,
 		Description: r.Reason})
-	if err != nil {
+	var apiErr *vinidpay.APIError
+	switch {
+	case errors.Is(err, vinidpay.ErrInvalidRequest), errors.Is(err, vinidpay.ErrTransactionFailed),
+		errors.As(err, &apiErr) && !apiErr.Temporary():
+		// Refused before sending, or VinID answered with a refusal.
+		return g.err("refund", fmt.Errorf("%w: %w", ErrRefundRefused, err))
+	case err != nil:
 		return g.err("refund", err)
-	}
-	if res.Outcome != vinidpay.OutcomeSucceeded {
+	case res.Outcome == vinidpay.OutcomeFailed:
+		return g.err("refund", fmt.Errorf("%w: refund %s failed", ErrRefundRefused, res.RefundReferenceID))
+	case res.Outcome != vinidpay.OutcomeSucceeded:
 		return g.err("refund", fmt.Errorf("refund %s is %s", res.RefundReferenceID, res.Outcome))
 	}
 	return nil

@@ -145,7 +145,13 @@ func (g *vietGateway) Refund(ctx context.Context, r RefundRequest) error {
 	// place keeps them distinct.
 	ref := strings.ReplaceAll(r.RefundID, "/", ".")
 	_, err := g.c.Refund(ctx, vivietpay.RefundRequest{MerchTxnRef: r.Reference, RefundRef: ref, Amount: r.Amount, Reason: r.Reason})
-	if err != nil {
+	var apiErr *vivietpay.APIError
+	switch {
+	case errors.Is(err, vivietpay.ErrInvalidRequest), errors.Is(err, vivietpay.ErrDeclined), errors.Is(err, vivietpay.ErrCancelled),
+		errors.As(err, &apiErr) && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500:
+		// Refused before sending, or Ví Việt answered with a refusal.
+		return g.err("refund", fmt.Errorf("%w: %w", ErrRefundRefused, err))
+	case err != nil:
 		return g.err("refund", err)
 	}
 	return nil

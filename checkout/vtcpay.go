@@ -112,11 +112,16 @@ func (g *vtcGateway) Query(ctx context.Context, reference string) (GatewayResult
 
 func (g *vtcGateway) Refund(ctx context.Context, r RefundRequest) error {
 	resp, err := g.c.Refund(ctx, vtcpay.RefundRequest{ReferenceNumber: r.Reference, Amount: r.Amount, Currency: vtcpay.Currency(r.Currency)})
-	if err != nil {
+	var apiErr *vtcpay.APIError
+	switch {
+	case err == nil && resp.Status != 1:
+		return g.err("refund", fmt.Errorf("%w: refund status %d: %s", ErrRefundRefused, resp.Status, resp.Message))
+	case errors.Is(err, vtcpay.ErrInvalidRequest), errors.Is(err, vtcpay.ErrPaymentFailed),
+		errors.As(err, &apiErr) && apiErr.HTTPStatus < 500 && (apiErr.HTTPStatus >= 400 || apiErr.Code != 0):
+		// Refused before sending, or VTC Pay answered with a refusal.
+		return g.err("refund", fmt.Errorf("%w: %w", ErrRefundRefused, err))
+	case err != nil:
 		return g.err("refund", err)
-	}
-	if resp.Status != 1 {
-		return g.err("refund", fmt.Errorf("%w: refund status %d: %s", ErrPaymentFailed, resp.Status, resp.Message))
 	}
 	return nil
 }

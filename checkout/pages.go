@@ -332,8 +332,11 @@ func (p *pages) serveSharePost(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, pageLanguage(r, o.Language), status, kind, back)
 		return
 	}
-	switch next.Kind {
-	case NextOTP:
+	switch {
+	case err != nil && next.Kind == NextDone && next.Order.State.Rank() < StatePaid.Rank():
+		// An OTP sent when none is awaited: nothing happened.
+		p.fail(w, r, pageLanguage(r, next.Order.Language), http.StatusBadRequest, "bad_request", true)
+	case next.Kind == NextOTP:
 		// The gateway sent the payer an OTP (again, after a refused one).
 		errKey := ""
 		if err != nil {
@@ -341,7 +344,7 @@ func (p *pages) serveSharePost(w http.ResponseWriter, r *http.Request) {
 		}
 		l, _, _ := c.shareOrder(ctx, token)
 		p.otpPage(w, r, pageLanguage(r, next.Order.Language), next.Order, l, errKey)
-	case NextRedirect:
+	case next.Kind == NextRedirect:
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, next.URL, http.StatusSeeOther)
@@ -353,7 +356,7 @@ func (p *pages) serveSharePost(w http.ResponseWriter, r *http.Request) {
 // serveReturn is GET /return/{gateway}: the payer's browser back from the
 // gateway, its result verified and applied like a notification.
 func (p *pages) serveReturn(w http.ResponseWriter, r *http.Request) {
-	o, _, status, err := p.c.HandleCallback(r.Context(), r.PathValue("gateway"), r)
+	o, _, status, err := p.c.HandleCallback(r.Context(), r.PathValue("gateway"), withoutLang(r))
 	if err != nil && o.ID == "" {
 		kind := "unavailable"
 		switch status {
@@ -366,6 +369,25 @@ func (p *pages) serveReturn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.showResult(w, r, o)
+}
+
+// withoutLang returns r without the query's lang parameters (which the
+// page's language link adds): the gateway verifies the rest, byte for byte.
+// No gateway sends a parameter of that name.
+func withoutLang(r *http.Request) *http.Request {
+	if !strings.Contains(r.URL.RawQuery, "lang=") {
+		return r
+	}
+	parts := strings.Split(r.URL.RawQuery, "&")
+	kept := parts[:0]
+	for _, s := range parts {
+		if s != "lang" && !strings.HasPrefix(s, "lang=") {
+			kept = append(kept, s)
+		}
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.RawQuery = strings.Join(kept, "&")
+	return r2
 }
 
 // resultPage renders o's state in words, with the reason of a cancellation

@@ -453,6 +453,54 @@ func TestBrowserPaymentOnBehalf(t *testing.T) {
 	b.screenshot()
 }
 
+// Payment on behalf through VinID Pay at its OTP threshold: the payer's OTP
+// goes on checkout's own OTP page, which says when a code is refused.
+func TestBrowserPaymentOnBehalfVinIDWithOTP(t *testing.T) {
+	a, base := startApp(t, config{})
+	b := newTab(t, base)
+	id := b.buy("2", "4", "40", "3", "hn1") // 1.020.000 ₫
+	b.set("#share-email", "binh@example.vn")
+	b.click("#share-send")
+	b.want("#state", "Chờ người khác thanh toán")
+	// Bình links a VinID wallet, opens the email and pays with it.
+	b.set("#customer", "binh")
+	b.click("#switch-customer")
+	b.open("/vinid")
+	b.linkVinID(a.vinidIDs[1])
+	b.click("#nav-mailbox")
+	b.click("a.mail-share_link")
+	b.click(`#mail-body a[href*="/pay/share/"]`)
+	b.want("#total", "1.020.000 ₫")
+	b.click(`button[name="gateway"][value="vinidpay"]`)
+	b.want("#title", "Nhập mã OTP")
+	b.want("#otp-amount", "1.020.000 ₫")
+	o := order(t, a, id)
+	code, ok := a.vinid.OTP(o.Attempts[len(o.Attempts)-1].GatewayTxnID)
+	if !ok {
+		t.Fatal("VinID sent no OTP")
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	b.set(`input[name="otp"]`, wrong)
+	b.click("#otp-confirm")
+	if got := b.text("#error"); !strings.HasPrefix(got, "Mã OTP không được chấp nhận.") {
+		t.Errorf("after a wrong OTP the page says %q", got)
+	}
+	b.screenshot("otp")
+	b.set(`input[name="otp"]`, code)
+	b.click("#otp-confirm")
+	b.want("#result", "Cảm ơn bạn. Trạng thái đơn hàng "+id+": Hoàn tất.")
+	if bal, err := a.vinid.Balance(a.vinidIDs[1]); err != nil || bal != vinidUsers[1].Balance-1_020_000 {
+		t.Errorf("Bình's VinID wallet %d, %v; want %d", bal, err, vinidUsers[1].Balance-1_020_000)
+	}
+	if invs := invoices(t, a, "an"); len(invs) != 1 || invs[0].OrderID != id || invs[0].Method != checkout.MethodOnBehalf {
+		t.Errorf("an's Billing History %+v", invs)
+	}
+	b.screenshot()
+}
+
 var shareExpiry = regexp.MustCompile(`^[0-2][0-9]:[0-5][0-9] [0-3][0-9]/[01][0-9]/20[0-9]{2}$`)
 
 // wantStyled checks that the page's inline style applies to a button (the

@@ -213,21 +213,21 @@ func shareError(err error) (status int, kind string, back bool) {
 	return http.StatusInternalServerError, "unavailable", true
 }
 
-// shareOrder returns a share link's order (its language and payments),
-// whatever the state of the link; ok is false when there is none.
-func (c *Client) shareOrder(ctx context.Context, token string) (ShareLink, Order, bool) {
+// shareOrder returns a share link and its order (for their language and
+// payments), whatever the state of the link; zero values when there is none.
+func (c *Client) shareOrder(ctx context.Context, token string) (ShareLink, Order) {
 	if len(token) == 0 || len(token) > 128 {
-		return ShareLink{}, Order{}, false
+		return ShareLink{}, Order{}
 	}
 	l, err := c.store.GetShare(ctx, sha256.Sum256([]byte(token)))
 	if err != nil {
-		return ShareLink{}, Order{}, false
+		return ShareLink{}, Order{}
 	}
 	o, err := c.store.GetOrder(ctx, l.OrderID)
 	if err != nil {
-		return ShareLink{}, Order{}, false
+		return ShareLink{}, Order{}
 	}
-	return l, o, true
+	return l, o
 }
 
 // waitsForOTP reports whether o waits for the OTP of a payment started
@@ -250,7 +250,7 @@ func waitsForOTP(o Order, l ShareLink) (Attempt, bool) {
 // the OTP page.
 func (p *pages) serveShare(w http.ResponseWriter, r *http.Request) {
 	c, ctx, token := p.c, r.Context(), r.PathValue("token")
-	l, o, _ := c.shareOrder(ctx, token)
+	l, o := c.shareOrder(ctx, token)
 	lang := pageLanguage(r, o.Language)
 	sv, err := c.OpenShare(ctx, token)
 	if err != nil {
@@ -315,7 +315,7 @@ func (p *pages) serveSharePost(w http.ResponseWriter, r *http.Request) {
 	case r.PostForm.Has("otp"):
 		otp := strings.TrimSpace(r.PostForm.Get("otp"))
 		if otp == "" {
-			_, o, _ := c.shareOrder(ctx, token)
+			_, o := c.shareOrder(ctx, token)
 			p.fail(w, r, pageLanguage(r, o.Language), http.StatusBadRequest, "otp_empty", true)
 			return
 		}
@@ -324,7 +324,7 @@ func (p *pages) serveSharePost(w http.ResponseWriter, r *http.Request) {
 		next, err = c.PayShared(ctx, token, r.PostForm.Get("gateway"))
 	}
 	if err != nil && next.Order.ID == "" {
-		_, o, _ := c.shareOrder(ctx, token)
+		_, o := c.shareOrder(ctx, token)
 		status, kind, back := shareError(err)
 		if status == http.StatusInternalServerError {
 			c.opts.logger.WarnContext(ctx, "checkout: share payment", "order", o.ID, "err", err)
@@ -342,7 +342,7 @@ func (p *pages) serveSharePost(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			errKey = "otp_wrong"
 		}
-		l, _, _ := c.shareOrder(ctx, token)
+		l, _ := c.shareOrder(ctx, token)
 		p.otpPage(w, r, pageLanguage(r, next.Order.Language), next.Order, l, errKey)
 	case next.Kind == NextRedirect:
 		w.Header().Set("Referrer-Policy", "no-referrer")

@@ -51,7 +51,8 @@
 // # Callbacks
 //
 // Client.Handler serves /notify/{gateway}, /return/{gateway} and the share
-// pages. A callback is verified by the gateway package first (a forged one
+// pages (the payer's pages are in the order's language, Vietnamese or
+// English, and "?lang=vi|en" switches them). A callback is verified by the gateway package first (a forged one
 // answers 400 and is not recorded), then checked against the payment it
 // names: currency and amount against what the order expects from that
 // gateway (for top up and pay, the price minus the credit held). A verified

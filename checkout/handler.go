@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -20,17 +18,17 @@ import (
 //	POST /share/{token}    the payer confirms and pays (form field "gateway"),
 //	                       then, if the gateway asks, sends its OTP (field "otp")
 //
+// The payer's pages are in the order's language, Vietnamese or English
+// ("?lang=vi" or "?lang=en" switches); an unknown, expired or used link gets
+// an error page (404 or 410) that shows no order data and no error text.
+//
 // Every callback is verified by the gateway first; one that fails is
 // answered 400 and changes nothing. A verified callback is checked against
 // the order (merchant, currency, amount), applied once (duplicates and
 // replays change nothing), and remembered. Storage errors answer 500 so
 // that the gateway sends it again.
 func (c *Client) Handler() http.Handler {
-	// The pages' templates are constants: parsing cannot fail at run time
-	// (a test executes each), and nothing is parsed at package init.
-	resultTemplate := template.Must(template.New("result").Parse(resultTemplateSource))
-	shareTemplate := template.Must(template.New("share").Parse(shareTemplateSource))
-	otpTemplate := template.Must(template.New("otp").Parse(otpTemplateSource))
+	pages := c.newPages()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/notify/{gateway}", func(w http.ResponseWriter, r *http.Request) {
 		_, _, status, err := c.HandleCallback(r.Context(), r.PathValue("gateway"), r)
@@ -41,61 +39,9 @@ func (c *Client) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("OK"))
 	})
-	mux.HandleFunc("GET /return/{gateway}", func(w http.ResponseWriter, r *http.Request) {
-		o, _, status, err := c.HandleCallback(r.Context(), r.PathValue("gateway"), r)
-		if err != nil && o.ID == "" {
-			http.Error(w, errorText(status), status)
-			return
-		}
-		c.showResult(w, r, o, resultTemplate)
-	})
-	mux.HandleFunc("GET /share/{token}", func(w http.ResponseWriter, r *http.Request) {
-		v, err := c.OpenShare(r.Context(), r.PathValue("token"))
-		if err != nil {
-			status := http.StatusNotFound
-			if errors.Is(err, ErrShareExpired) || errors.Is(err, ErrShareUsed) || errors.Is(err, ErrOrderClosed) {
-				status = http.StatusGone
-			}
-			http.Error(w, trimPrefix(err), status)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		_ = shareTemplate.Execute(w, v)
-	})
-	mux.HandleFunc("POST /share/{token}", func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-		var next Next
-		var err error
-		if otp := r.PostFormValue("otp"); otp != "" {
-			next, err = c.SubmitSharedOTP(r.Context(), r.PathValue("token"), otp)
-		} else {
-			next, err = c.PayShared(r.Context(), r.PathValue("token"), r.PostFormValue("gateway"))
-		}
-		switch {
-		case err != nil && next.Order.ID == "":
-			http.Error(w, trimPrefix(err), http.StatusBadRequest)
-		case next.Kind == NextOTP:
-			// The gateway sent the payer an OTP (again, after a wrong one).
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
-			w.Header().Set("Referrer-Policy", "no-referrer")
-			page := struct {
-				OrderID string
-				Error   string
-			}{OrderID: next.Order.ID}
-			if err != nil {
-				page.Error = "The code was not accepted; try again."
-			}
-			_ = otpTemplate.Execute(w, page)
-		case next.Kind == NextRedirect:
-			w.Header().Set("Referrer-Policy", "no-referrer")
-			http.Redirect(w, r, next.URL, http.StatusSeeOther)
-		default:
-			c.showResult(w, r, next.Order, resultTemplate)
-		}
-	})
+	mux.HandleFunc("GET /return/{gateway}", pages.serveReturn)
+	mux.HandleFunc("GET /share/{token}", pages.serveShare)
+	mux.HandleFunc("POST /share/{token}", pages.serveSharePost)
 	return mux
 }
 
@@ -203,41 +149,3 @@ func orderOfReference(ref string) (string, bool) {
 	}
 	return ref[:i], true
 }
-
-func (c *Client) showResult(w http.ResponseWriter, r *http.Request, o Order, page *template.Template) {
-	if c.opts.resultURL != "" {
-		u, _ := url.Parse(c.opts.resultURL)
-		q := u.Query()
-		q.Set("order", o.ID)
-		q.Set("state", string(o.State))
-		u.RawQuery = q.Encode()
-		http.Redirect(w, r, u.String(), http.StatusSeeOther)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = page.Execute(w, o)
-}
-
-const resultTemplateSource = `<!doctype html>
-<html><head><meta charset="utf-8"><title>Order {{.ID}}</title></head>
-<body><h1>Order {{.ID}}</h1><p id="state">{{.State}}</p>{{if .Reason}}<p>{{.Reason}}</p>{{end}}</body></html>
-`
-
-const shareTemplateSource = `<!doctype html>
-<html><head><meta charset="utf-8"><title>Order {{.OrderID}}</title></head>
-<body><h1>Order {{.OrderID}}</h1>
-<p>Requested by {{.Requester}}. This link is valid until {{.ExpiresAt.UTC.Format "2006-01-02 15:04 MST"}}.</p>
-<table>{{range .Items}}<tr><td>{{.Description}}{{range .Config}}<br>{{.Name}}: {{.Value}}{{end}}</td><td>{{.Quantity}}</td><td>{{.Amount}}</td></tr>{{end}}</table>
-<p>Total: <b>{{.Amount}} {{.Currency}}</b></p>
-<form method="post">{{range .Gateways}}<button name="gateway" value="{{.}}">Pay with {{.}}</button> {{end}}</form>
-</body></html>
-`
-
-const otpTemplateSource = `<!doctype html>
-<html><head><meta charset="utf-8"><title>Order {{.OrderID}}</title></head>
-<body><h1>Order {{.OrderID}}</h1>{{if .Error}}<p id="error">{{.Error}}</p>{{end}}
-<form method="post"><label>The code your wallet sent you: <input name="otp" autocomplete="one-time-code" inputmode="numeric"></label>
-<button>Confirm</button></form>
-</body></html>
-`

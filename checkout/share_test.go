@@ -51,7 +51,7 @@ func TestShareLinkPaysForRequester(t *testing.T) {
 	// The view page over HTTP, and the payer's confirmation form.
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, baseURL+"/share/"+token, nil))
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "150000") || !strings.Contains(rec.Body.String(), "4 GB") {
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "150.000 ₫") || !strings.Contains(rec.Body.String(), "4 GB") {
 		t.Fatalf("share page: %d %s", rec.Code, rec.Body.String())
 	}
 	req := httptest.NewRequest(http.MethodPost, baseURL+"/share/"+token, strings.NewReader(url.Values{"gateway": {"vtcpay"}}.Encode()))

@@ -411,7 +411,25 @@ func TestBrowserPaymentOnBehalf(t *testing.T) {
 	b.click("a.mail-share_link")
 	b.want("#mail-to", "binh@example.vn")
 	b.click(`#mail-body a[href*="/pay/share/"]`)
-	b.click(`button[value="vtcpay"]`)
+	// Checkout's share page, in the order's language (Vietnamese).
+	b.want("#title", "Thanh toán hộ đơn hàng "+id)
+	b.want("#requester", "an@example.vn")
+	b.want("#items tbody tr:nth-child(1) .amount", "400.000 ₫")
+	b.want("#total", "400.000 ₫")
+	if exp := b.text("#expires"); !shareExpiry.MatchString(exp) {
+		t.Errorf("the link's expiry reads %q, want HH:MM DD/MM/YYYY", exp)
+	}
+	b.want(`button[name="gateway"][value="vtcpay"]`, "Thanh toán qua VTC Pay")
+	b.want(`button[name="gateway"][value="vietpay"]`, "Thanh toán qua Ví Việt")
+	b.wantStyled("#pay-vtcpay")
+	b.screenshot("share")
+	// In English, and back.
+	b.click("#lang-en")
+	b.want("#title", "Pay order "+id+" on behalf")
+	b.want("#total", "400.000 ₫")
+	b.want("#pay-vtcpay", "Pay with VTC Pay")
+	b.click("#lang-vi")
+	b.click(`button[name="gateway"][value="vtcpay"]`)
 	b.onVTCPay("400000", "#pay")
 	b.want("#result", "Cảm ơn bạn. Trạng thái đơn hàng "+id+": Hoàn tất.")
 	// An's Billing History has the invoice; Bình's credit is untouched.
@@ -433,6 +451,69 @@ func TestBrowserPaymentOnBehalf(t *testing.T) {
 		t.Errorf("binh has %d invoices", n)
 	}
 	b.screenshot()
+}
+
+// Payment on behalf through VinID Pay at its OTP threshold: the payer's OTP
+// goes on checkout's own OTP page, which says when a code is refused.
+func TestBrowserPaymentOnBehalfVinIDWithOTP(t *testing.T) {
+	a, base := startApp(t, config{})
+	b := newTab(t, base)
+	id := b.buy("2", "4", "40", "3", "hn1") // 1.020.000 ₫
+	b.set("#share-email", "binh@example.vn")
+	b.click("#share-send")
+	b.want("#state", "Chờ người khác thanh toán")
+	// Bình links a VinID wallet, opens the email and pays with it.
+	b.set("#customer", "binh")
+	b.click("#switch-customer")
+	b.open("/vinid")
+	b.linkVinID(a.vinidIDs[1])
+	b.click("#nav-mailbox")
+	b.click("a.mail-share_link")
+	b.click(`#mail-body a[href*="/pay/share/"]`)
+	b.want("#total", "1.020.000 ₫")
+	b.click(`button[name="gateway"][value="vinidpay"]`)
+	b.want("#title", "Nhập mã OTP")
+	b.want("#otp-amount", "1.020.000 ₫")
+	o := order(t, a, id)
+	code, ok := a.vinid.OTP(o.Attempts[len(o.Attempts)-1].GatewayTxnID)
+	if !ok {
+		t.Fatal("VinID sent no OTP")
+	}
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	b.set(`input[name="otp"]`, wrong)
+	b.click("#otp-confirm")
+	if got := b.text("#error"); !strings.HasPrefix(got, "Mã OTP không được chấp nhận.") {
+		t.Errorf("after a wrong OTP the page says %q", got)
+	}
+	b.screenshot("otp")
+	b.set(`input[name="otp"]`, code)
+	b.click("#otp-confirm")
+	b.want("#result", "Cảm ơn bạn. Trạng thái đơn hàng "+id+": Hoàn tất.")
+	if bal, err := a.vinid.Balance(a.vinidIDs[1]); err != nil || bal != vinidUsers[1].Balance-1_020_000 {
+		t.Errorf("Bình's VinID wallet %d, %v; want %d", bal, err, vinidUsers[1].Balance-1_020_000)
+	}
+	if invs := invoices(t, a, "an"); len(invs) != 1 || invs[0].OrderID != id || invs[0].Method != checkout.MethodOnBehalf {
+		t.Errorf("an's Billing History %+v", invs)
+	}
+	b.screenshot()
+}
+
+var shareExpiry = regexp.MustCompile(`^[0-2][0-9]:[0-5][0-9] [0-3][0-9]/[01][0-9]/20[0-9]{2}$`)
+
+// wantStyled checks that the page's inline style applies to a button (the
+// checkout pages' Content-Security-Policy allows it by its hash): it is
+// blue, not the browser's grey.
+func (b *tab) wantStyled(sel string) {
+	b.t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector(`+"`"+sel+"`"+`)).backgroundColor`))
+	if err != nil || bg != "rgb(21, 112, 239)" {
+		b.t.Errorf("%s has background %q (%v): the page's style did not apply", sel, bg, err)
+	}
 }
 
 func TestBrowserInsufficientBalanceOnViViet(t *testing.T) {

@@ -556,19 +556,10 @@ func (a *app) submitOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	// After a refused OTP checkout asks VinID whether the payment ended
+	// (the last wrong OTP fails it): then the order comes back cancelled.
 	next, err := a.c.SubmitOTP(ctx, o.ID, otp)
 	a.drainVinID(ctx)
-	if next.Kind == checkout.NextOTP && err != nil {
-		// Checkout answers "enter the OTP" after any refusal, also after
-		// VinID failed the payment (the third wrong OTP); a Sweep queries
-		// VinID and cancels the order then.
-		if err := a.Sweep(ctx); err != nil {
-			a.log.Warn("merchant: sweep after a refused OTP", "err", err)
-		}
-		if o, oerr := a.c.Order(ctx, o.ID); oerr == nil && o.State.Final() {
-			next, err = checkout.Next{Kind: checkout.NextDone, Order: o}, checkout.ErrPaymentFailed
-		}
-	}
 	a.next(w, r, s, o.ID, next, err)
 }
 

@@ -12,11 +12,15 @@
 // Credit, Payment and Billing History, tops up, and buys a cloud server
 // (vCPU, RAM, disk, region, months; priced on the server) by credit, top up
 // & pay, or through a gateway; or shares the order with someone's email to
-// pay on their behalf. The fakes' pages play the gateways: VTC Pay's
+// pay on their behalf: the payer follows the emailed link to checkout's own
+// pages (the order read-only, a button per gateway, VinID's OTP, or a page
+// saying the link expired or was used), in the order's language with a link
+// to the other. The fakes' pages play the gateways: VTC Pay's
 // payment page (pay, insufficient balance, another status, or cancel), Ví
 // Việt's login, account checks and OTP (the OTP shows on its page and on the
 // demo's SMS page), VinID's wallet link page (with its QR code) and, from
-// 1.000.000 ₫, an OTP on the demo's page. Emails land in the demo's
+// 1.000.000 ₫, an OTP (on the demo's page; a payer on behalf's on
+// checkout's). Emails land in the demo's
 // Mailbox. The region Đà Nẵng is full: provisioning fails there and the
 // payment is refunded to credit.
 //

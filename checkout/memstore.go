@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -15,6 +16,13 @@ import (
 // hour their work is due, so that ListOrders with a Due reads the orders
 // due (and the list of hours), not those waiting for a later deadline;
 // histories are per-customer chunked slices.
+//
+// What a store keeps per order under IDs derived from it is kept with the
+// order where it can be, not in maps of their own: the invoice
+// "<order>/invoice" and one notification "<order>/<suffix>" (the first an
+// order enqueues), so that a checkout adds no entry to maps that grow
+// with every order. Other IDs (and those of orders not stored) go to the
+// maps. Locks are taken in the order mu, then hmu or omu.
 type MemoryStore struct {
 	mu     sync.RWMutex
 	orders map[string]*orderEntry
@@ -36,13 +44,90 @@ type MemoryStore struct {
 	byID   map[string]int64     // pending items: their sequence numbers
 	sent   map[string]time.Time // sent IDs until PruneSent
 	head   int                  // outbox[:head] are all sent
+	// sentNotes are the orders whose notification (orderEntry.note) was
+	// sent, with when, until PruneSent.
+	sentNotes []sentNote
 }
 
-// orderEntry is a stored order and its SweepAt as indexed.
+// orderEntry is a stored order, its SweepAt as indexed, and what the store
+// keeps under IDs derived from the order's.
 type orderEntry struct {
 	Order
-	sweepAt time.Time
-	swept   bool // sweepAt is set (in hours)
+	sweepAt  time.Time
+	swept    bool // sweepAt is set (in hours)
+	invoiced bool // the invoice "<ID>/invoice" was added
+	// note is the state of the notification "<ID>/<noteSuffix>": noteNone,
+	// notePending (outbox sequence number noteSeq) or noteSent (its time
+	// is in sentNotes).
+	note       noteState
+	noteSuffix string
+	noteSeq    int64
+}
+
+type noteState uint8
+
+const (
+	noteNone noteState = iota
+	notePending
+	noteSent
+)
+
+// sentNote is a sent notification kept with its order.
+type sentNote struct {
+	e  *orderEntry
+	at time.Time
+}
+
+// invoiceSuffix makes the ID of an order's invoice.
+const invoiceSuffix = "/invoice"
+
+// invoiceEntry returns the stored order whose invoice ID is id, or nil.
+// The caller holds mu.
+func (s *MemoryStore) invoiceEntry(id string) *orderEntry {
+	order, ok := strings.CutSuffix(id, invoiceSuffix)
+	if !ok {
+		return nil
+	}
+	return s.orders[order]
+}
+
+// splitNoteID splits a notification ID into the order ID before its first
+// '/' and the suffix after it; ok is false when it has no such order part.
+func splitNoteID(id string) (order, suffix string, ok bool) {
+	i := strings.IndexByte(id, '/')
+	if i <= 0 {
+		return "", "", false
+	}
+	return id[:i], id[i+1:], true
+}
+
+// noteSuffixes are the suffixes of the notifications checkout sends for
+// each order: kept as these constants, so that a stored suffix does not
+// hold on to the ID it came from.
+var noteSuffixes = [...]string{"email/completed", "email/refunded"}
+
+func internSuffix(s string) string {
+	for _, k := range noteSuffixes {
+		if s == k {
+			return k
+		}
+	}
+	return strings.Clone(s)
+}
+
+// noteEntry returns the stored order that keeps notification id, if it is
+// one ("<order>/<suffix>", the order stored, its note that one or free),
+// and the suffix. The caller holds mu.
+func (s *MemoryStore) noteEntry(id string) (*orderEntry, string) {
+	order, suffix, ok := splitNoteID(id)
+	if !ok {
+		return nil, ""
+	}
+	e := s.orders[order]
+	if e == nil || (e.note != noteNone && e.noteSuffix != suffix) {
+		return nil, ""
+	}
+	return e, suffix
 }
 
 // outboxEntry is an outbox item in the memory queue; a sent one has lost
@@ -251,13 +336,11 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 
 // storedItems reports whether items are the stored line items of order id
 // (the same memory, from a shared read): those are never changed in place
-// (UpdateOrder replaces them), so they need no copy.
+// (UpdateOrder replaces them), so they need no copy. The caller holds mu.
 func (s *MemoryStore) storedItems(id string, items []LineItem) bool {
 	if len(items) == 0 {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	o, ok := s.orders[id]
 	return ok && len(o.Items) == len(items) && &o.Items[0] == &items[0]
 }
@@ -310,12 +393,27 @@ func (s *MemoryStore) AddInvoice(ctx context.Context, inv Invoice) (bool, error)
 	if inv.ID == "" || inv.Customer == "" {
 		return false, fmt.Errorf("%w: invoice without id or customer", ErrInvalidRequest)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addInvoice(inv), nil
+}
+
+// addInvoice is AddInvoice of a valid invoice. The caller holds mu.
+func (s *MemoryStore) addInvoice(inv Invoice) bool {
 	s.hmu.Lock()
 	defer s.hmu.Unlock()
-	if _, ok := s.invoiceID[inv.ID]; ok {
-		return false, nil
+	e := s.invoiceEntry(inv.ID)
+	if e != nil && e.invoiced {
+		return false
 	}
-	s.invoiceID[inv.ID] = struct{}{}
+	if _, ok := s.invoiceID[inv.ID]; ok {
+		return false
+	}
+	if e != nil && e.ID == inv.OrderID {
+		e.invoiced = true
+	} else {
+		s.invoiceID[inv.ID] = struct{}{}
+	}
 	if !s.storedItems(inv.OrderID, inv.Items) {
 		inv.Items = cloneItems(inv.Items)
 	}
@@ -326,7 +424,7 @@ func (s *MemoryStore) AddInvoice(ctx context.Context, inv Invoice) (bool, error)
 	}
 	inv.Seq = int64(h.n + 1)
 	h.add(inv)
-	return true, nil
+	return true
 }
 
 // history is a customer's Payment or Billing History in memory: lines in
@@ -496,20 +594,36 @@ func (s *MemoryStore) Enqueue(ctx context.Context, n Notification, t time.Time) 
 	if n.ID == "" {
 		return false, fmt.Errorf("%w: notification without id", ErrInvalidRequest)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.enqueue(n, t), nil
+}
+
+// enqueue is Enqueue of a valid notification. The caller holds mu.
+func (s *MemoryStore) enqueue(n Notification, t time.Time) bool {
 	s.omu.Lock()
 	defer s.omu.Unlock()
+	e, suffix := s.noteEntry(n.ID)
+	if e != nil && e.note != noteNone {
+		return false
+	}
 	if _, ok := s.byID[n.ID]; ok {
-		return false, nil
+		return false
 	}
 	if _, ok := s.sent[n.ID]; ok {
-		return false, nil
+		return false
 	}
 	if !s.storedItems(n.Order.ID, n.Order.Items) {
 		n.Order.Items = cloneItems(n.Order.Items)
 	}
-	s.byID[n.ID] = s.base + int64(len(s.outbox))
+	seq := s.base + int64(len(s.outbox))
+	if e != nil {
+		e.note, e.noteSuffix, e.noteSeq = notePending, internSuffix(suffix), seq
+	} else {
+		s.byID[n.ID] = seq
+	}
 	s.outbox = append(s.outbox, outboxEntry{item: OutboxItem{Notification: n, EnqueuedAt: t}})
-	return true, nil
+	return true
 }
 
 // PendingNotifications implements Store.
@@ -559,24 +673,40 @@ func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.omu.Lock()
 	defer s.omu.Unlock()
 	seq, ok := s.byID[id]
-	if !ok {
-		if _, sent := s.sent[id]; sent {
+	if ok {
+		if t.IsZero() {
+			return nil // as pgstore: a zero time leaves the item pending
+		}
+		delete(s.byID, id)
+		s.sent[id] = t
+		s.markSent(seq)
+		return nil
+	}
+	if e, _ := s.noteEntry(id); e != nil && e.note != noteNone {
+		if e.note == noteSent || t.IsZero() {
 			return nil
 		}
-		return fmt.Errorf("%w: notification %s", ErrNotFound, id)
+		e.note = noteSent
+		s.sentNotes = append(s.sentNotes, sentNote{e: e, at: t})
+		s.markSent(e.noteSeq)
+		return nil
 	}
-	if t.IsZero() {
-		return nil // as pgstore: a zero time leaves the item pending
+	if _, sent := s.sent[id]; sent {
+		return nil
 	}
-	delete(s.byID, id)
-	s.sent[id] = t
+	return fmt.Errorf("%w: notification %s", ErrNotFound, id)
+}
+
+// markSent drops the body of the outbox item seq, sent. The caller holds omu.
+func (s *MemoryStore) markSent(seq int64) {
 	e := &s.outbox[seq-s.base]
 	e.item, e.sent = OutboxItem{}, true // its body is never read again
 	s.advance()
-	return nil
 }
 
 // PruneSent implements Store.
@@ -584,6 +714,8 @@ func (s *MemoryStore) PruneSent(ctx context.Context, before time.Time) (int, err
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.omu.Lock()
 	defer s.omu.Unlock()
 	n := 0
@@ -593,5 +725,16 @@ func (s *MemoryStore) PruneSent(ctx context.Context, before time.Time) (int, err
 			n++
 		}
 	}
+	kept := s.sentNotes[:0]
+	for _, sn := range s.sentNotes {
+		if sn.at.Before(before) {
+			sn.e.note, sn.e.noteSuffix, sn.e.noteSeq = noteNone, "", 0
+			n++
+		} else {
+			kept = append(kept, sn)
+		}
+	}
+	clear(s.sentNotes[len(kept):])
+	s.sentNotes = kept
 	return n, nil
 }

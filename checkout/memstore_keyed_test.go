@@ -1,0 +1,143 @@
+package checkout_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/thanhtoan/thanhtoan/checkout"
+)
+
+// The memory store keeps an order's invoice and its first notification
+// with the order: they must behave as those kept in maps (the conformance
+// suite's IDs name no stored order, so it checks only the maps).
+func TestMemoryStoreKeepsOrderIDsWithTheOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := checkout.NewMemoryStore()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	items := []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: decimal.NewFromInt(5)}}
+	for _, id := range []string{"o1", "o2", "o3"} {
+		if _, err := s.CreateOrder(ctx, checkout.Order{ID: id, Customer: "c", Email: "a@example.com", Items: items,
+			Amount: decimal.NewFromInt(5), Currency: "VND", State: checkout.StateCreated, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	note := func(id string) checkout.Notification {
+		return checkout.Notification{ID: id, Kind: checkout.NotifyOrderCompleted, To: "a@example.com",
+			Order: checkout.OrderSummary{ID: id[:2], Items: items}}
+	}
+	enqueue := func(id string, want bool) {
+		t.Helper()
+		if ok, err := s.Enqueue(ctx, note(id), t0); err != nil || ok != want {
+			t.Fatalf("Enqueue(%s) = %v, %v; want %v", id, ok, err, want)
+		}
+	}
+	pending := func() string {
+		t.Helper()
+		p, err := s.PendingNotifications(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, it := range p {
+			ids = append(ids, it.Notification.ID)
+		}
+		return fmt.Sprint(ids)
+	}
+
+	// o1: a share email first (kept with the order), then the completed
+	// email (in the maps), each idempotent.
+	enqueue("o1/email/share/ab", true)
+	enqueue("o1/email/completed", true)
+	enqueue("o1/email/share/ab", false)
+	enqueue("o1/email/completed", false)
+	// o2: the completed email; o4 names no stored order.
+	enqueue("o2/email/completed", true)
+	enqueue("o4/email/completed", true)
+	// The same ID enqueued before its order existed stays known after.
+	if _, err := s.CreateOrder(ctx, checkout.Order{ID: "o4", Customer: "c", Email: "a@example.com", Items: items,
+		Amount: decimal.NewFromInt(5), Currency: "VND", State: checkout.StateCreated, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	enqueue("o4/email/completed", false)
+	if got, want := pending(), "[o1/email/share/ab o1/email/completed o2/email/completed o4/email/completed]"; got != want {
+		t.Fatalf("pending = %s, want %s", got, want)
+	}
+
+	if err := s.MarkSent(ctx, "o3/email/completed", t0); !errors.Is(err, checkout.ErrNotFound) {
+		t.Errorf("MarkSent of an ID never enqueued = %v, want ErrNotFound", err)
+	}
+	if err := s.MarkSent(ctx, "o2/email/completed", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"o1/email/share/ab", "o1/email/completed", "o2/email/completed", "o4/email/completed"} {
+		if err := s.MarkSent(ctx, id, t0.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatalf("MarkSent(%s): %v", id, err)
+		}
+		if err := s.MarkSent(ctx, id, t0.Add(10*time.Hour)); err != nil {
+			t.Fatalf("MarkSent(%s) again: %v", id, err)
+		}
+		enqueue(id, false)
+	}
+	if got := pending(); got != "[]" {
+		t.Fatalf("pending = %s, want none", got)
+	}
+	// Sent at 0h, 1h, 2h, 3h: a cut at 2h prunes the first two.
+	if n, err := s.PruneSent(ctx, t0.Add(2*time.Hour)); err != nil || n != 2 {
+		t.Fatalf("PruneSent = %d, %v; want 2", n, err)
+	}
+	if n, err := s.PruneSent(ctx, t0.Add(2*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("PruneSent again = %d, %v; want 0", n, err)
+	}
+	if err := s.MarkSent(ctx, "o1/email/share/ab", t0); !errors.Is(err, checkout.ErrNotFound) {
+		t.Errorf("MarkSent of a pruned ID = %v, want ErrNotFound", err)
+	}
+	enqueue("o2/email/completed", false) // sent at 2h: kept
+	enqueue("o1/email/share/ab", true)   // pruned: added again
+	enqueue("o1/email/completed", true)
+	enqueue("o1/email/completed", false)
+	if got, want := pending(), "[o1/email/share/ab o1/email/completed]"; got != want {
+		t.Fatalf("pending = %s, want %s", got, want)
+	}
+
+	// Invoices: "<order>/invoice" of a stored order is kept with it;
+	// others, and those of orders stored later, in the map.
+	inv := func(id, order string) checkout.Invoice {
+		return checkout.Invoice{ID: id, OrderID: order, Customer: "c", Items: items, Amount: decimal.NewFromInt(5), Currency: "VND"}
+	}
+	for _, c := range []struct {
+		inv  checkout.Invoice
+		want bool
+	}{
+		{inv("o1/invoice", "o1"), true},
+		{inv("o1/invoice", "o1"), false},
+		{inv("o1/invoice", "o2"), false}, // the same ID through another order
+		{inv("o2/invoice.b", "o2"), true},
+		{inv("o2/invoice.b", "o2"), false},
+		{inv("o5/invoice", "o5"), true},
+	} {
+		if ok, err := s.AddInvoice(ctx, c.inv); err != nil || ok != c.want {
+			t.Fatalf("AddInvoice(%s of %s) = %v, %v; want %v", c.inv.ID, c.inv.OrderID, ok, err, c.want)
+		}
+	}
+	if _, err := s.CreateOrder(ctx, checkout.Order{ID: "o5", Customer: "c", Email: "a@example.com", Items: items,
+		Amount: decimal.NewFromInt(5), Currency: "VND", State: checkout.StateCreated, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.AddInvoice(ctx, inv("o5/invoice", "o5")); err != nil || ok {
+		t.Fatalf("AddInvoice of an invoice added before its order = %v, %v; want refused", ok, err)
+	}
+	page, err := s.Invoices(ctx, "c", checkout.PageQuery{})
+	if err != nil || len(page.Invoices) != 3 {
+		t.Fatalf("Billing History = %d lines, %v; want 3", len(page.Invoices), err)
+	}
+	for i, want := range []string{"o1/invoice", "o2/invoice.b", "o5/invoice"} {
+		if got := page.Invoices[i]; got.ID != want || got.Seq != int64(i+1) {
+			t.Errorf("line %d = %s seq %d, want %s seq %d", i, got.ID, got.Seq, want, i+1)
+		}
+	}
+}

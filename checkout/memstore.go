@@ -157,7 +157,7 @@ func NewMemoryStore() *MemoryStore {
 
 // index keeps e's SweepAt in the index, as the Store contract asks.
 func (s *MemoryStore) index(e *orderEntry) {
-	at, ok := e.SweepAt()
+	at, ok := e.nextSweep()
 	if e.swept == ok && (!ok || e.sweepAt.Equal(at)) {
 		return
 	}
@@ -206,7 +206,8 @@ func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
 	if _, ok := s.orders[o.ID]; ok {
 		return Order{}, fmt.Errorf("%w: order %s", ErrDuplicate, o.ID)
 	}
-	e := &orderEntry{Order: o.Clone()}
+	e := &orderEntry{Order: o}
+	e.Items, e.Attempts = cloneItems(o.Items), cloneAttempts(o.Attempts)
 	e.Version = 1
 	s.orders[o.ID] = e
 	s.index(e)
@@ -258,18 +259,34 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	cur, err := s.casEntry(&o)
+	if err != nil {
+		return Order{}, err
+	}
+	return s.replace(cur, &o), nil
+}
+
+// casEntry returns the stored entry of o if it is at o's version. The
+// caller holds mu.
+func (s *MemoryStore) casEntry(o *Order) (*orderEntry, error) {
 	cur, ok := s.orders[o.ID]
 	if !ok {
-		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, o.ID)
+		return nil, fmt.Errorf("%w: order %s", ErrNotFound, o.ID)
 	}
 	if cur.Version != o.Version {
-		return Order{}, fmt.Errorf("%w: order %s is at version %d, not %d", ErrConflict, o.ID, cur.Version, o.Version)
+		return nil, fmt.Errorf("%w: order %s is at version %d, not %d", ErrConflict, o.ID, cur.Version, o.Version)
 	}
+	return cur, nil
+}
+
+// replace stores o as the next version of cur and returns it, sharing its
+// line items. The caller holds mu.
+func (s *MemoryStore) replace(cur *orderEntry, o *Order) Order {
 	// Overwrite the stored order in place (no new Order on the heap). Line
 	// items do not change after an order is created: keep the stored copy
 	// when the caller's are the same, else copy them.
 	items := cur.Items
-	cur.Order = o
+	cur.Order = *o
 	if !sameItems(items, o.Items) {
 		items = cloneItems(o.Items)
 	}
@@ -279,7 +296,7 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	s.index(cur)
 	r := cur.Order
 	r.Attempts = cloneAttempts(r.Attempts)
-	return r, nil
+	return r
 }
 
 // sameItems reports whether a and b hold the same line items, amounts in
@@ -359,6 +376,27 @@ func (s sharedStore) GetOrder(ctx context.Context, id string) (Order, error) {
 
 func (s sharedStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 	return s.updateOrder(ctx, o)
+}
+
+// complete is AddInvoice, Enqueue and UpdateOrder of a completed order in
+// one write: the order must be at o's version, else nothing is written.
+// The result shares its line items (see sharedStore).
+func (s sharedStore) complete(ctx context.Context, o Order, inv Invoice, n Notification, t time.Time) (Order, error) {
+	if err := ctx.Err(); err != nil {
+		return Order{}, err
+	}
+	if inv.ID == "" || inv.Customer == "" || n.ID == "" {
+		return Order{}, fmt.Errorf("%w: invoice or notification without id or customer", ErrInvalidRequest)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.casEntry(&o)
+	if err != nil {
+		return Order{}, err
+	}
+	s.addInvoice(inv)
+	s.enqueue(n, t)
+	return s.replace(cur, &o), nil
 }
 
 // AddPayment implements Store.

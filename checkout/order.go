@@ -216,7 +216,7 @@ func (o *Order) openAttempts() int {
 // NeedsSweep reports whether Sweep will have work on o, now or later: see
 // SweepAt.
 func (o Order) NeedsSweep() bool {
-	_, ok := o.SweepAt()
+	_, ok := o.nextSweep()
 	return ok
 }
 
@@ -236,7 +236,10 @@ func (o Order) NeedsSweep() bool {
 //   - paid: now (drive it on);
 //   - any state: now while a success is not settled (refund or credit),
 //     and a payment failed for lack of an answer at its RecheckAt.
-func (o Order) SweepAt() (at time.Time, ok bool) {
+func (o Order) SweepAt() (at time.Time, ok bool) { return o.nextSweep() }
+
+// nextSweep is SweepAt without a copy of the order.
+func (o *Order) nextSweep() (at time.Time, ok bool) {
 	due := func(t time.Time) {
 		if !ok || t.Before(at) {
 			at, ok = t, true

@@ -230,6 +230,9 @@ func (c *Client) drive(ctx context.Context, o Order) (Order, error) {
 
 // settleLedger posts the paid order's ledger entries (idempotent by ID).
 func (c *Client) settleLedger(ctx context.Context, o Order) error {
+	if o.Method != MethodTopUpAndPay && o.Method != MethodGateway && o.Method != MethodOnBehalf {
+		return nil // credit: the payment is the order's only entry
+	}
 	cr := c.credits[o.Currency]
 	cur := wallet.Currency(o.Currency)
 	switch o.Method {
@@ -295,7 +298,7 @@ func (c *Client) complete(ctx context.Context, o Order) (Order, error) {
 	var err error
 	if ms, ok := c.store.(sharedStore); ok {
 		// The three writes below in one.
-		if next, err = ms.complete(ctx, next, inv, n, now); err != nil {
+		if err := ms.complete(ctx, &next, &inv, &n, now); err != nil {
 			return o, err
 		}
 	} else {

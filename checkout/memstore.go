@@ -83,12 +83,21 @@ const invoiceSuffix = "/invoice"
 
 // invoiceEntry returns the stored order whose invoice ID is id, or nil.
 // The caller holds mu.
-func (s *MemoryStore) invoiceEntry(id string) *orderEntry {
+func (s *MemoryStore) invoiceEntry(id string, hint *orderEntry) *orderEntry {
 	order, ok := strings.CutSuffix(id, invoiceSuffix)
 	if !ok {
 		return nil
 	}
-	return s.orders[order]
+	return s.entry(order, hint)
+}
+
+// entry returns the stored order id: hint if it is that order (the
+// caller's, already looked up), else from the map. The caller holds mu.
+func (s *MemoryStore) entry(id string, hint *orderEntry) *orderEntry {
+	if hint != nil && hint.ID == id {
+		return hint
+	}
+	return s.orders[id]
 }
 
 // splitNoteID splits a notification ID into the order ID before its first
@@ -118,12 +127,12 @@ func internSuffix(s string) string {
 // noteEntry returns the stored order that keeps notification id, if it is
 // one ("<order>/<suffix>", the order stored, its note that one or free),
 // and the suffix. The caller holds mu.
-func (s *MemoryStore) noteEntry(id string) (*orderEntry, string) {
+func (s *MemoryStore) noteEntry(id string, hint *orderEntry) (*orderEntry, string) {
 	order, suffix, ok := splitNoteID(id)
 	if !ok {
 		return nil, ""
 	}
-	e := s.orders[order]
+	e := s.entry(order, hint)
 	if e == nil || (e.note != noteNone && e.noteSuffix != suffix) {
 		return nil, ""
 	}
@@ -263,7 +272,10 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
-	return s.replace(cur, &o), nil
+	s.store(cur, &o)
+	r := cur.Order
+	r.Attempts = cloneAttempts(r.Attempts)
+	return r, nil
 }
 
 // casEntry returns the stored entry of o if it is at o's version. The
@@ -279,9 +291,10 @@ func (s *MemoryStore) casEntry(o *Order) (*orderEntry, error) {
 	return cur, nil
 }
 
-// replace stores o as the next version of cur and returns it, sharing its
-// line items. The caller holds mu.
-func (s *MemoryStore) replace(cur *orderEntry, o *Order) Order {
+// store stores o as the next version of cur and updates o to it: its
+// Version, and its line items shared with the stored ones (its attempts
+// stay its own). The caller holds mu.
+func (s *MemoryStore) store(cur *orderEntry, o *Order) {
 	// Overwrite the stored order in place (no new Order on the heap). Line
 	// items do not change after an order is created: keep the stored copy
 	// when the caller's are the same, else copy them.
@@ -294,9 +307,7 @@ func (s *MemoryStore) replace(cur *orderEntry, o *Order) Order {
 	cur.Attempts = cloneAttempts(o.Attempts)
 	cur.Version++
 	s.index(cur)
-	r := cur.Order
-	r.Attempts = cloneAttempts(r.Attempts)
-	return r
+	o.Items, o.Version = cur.Items, cur.Version
 }
 
 // sameItems reports whether a and b hold the same line items, amounts in
@@ -354,12 +365,12 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 // storedItems reports whether items are the stored line items of order id
 // (the same memory, from a shared read): those are never changed in place
 // (UpdateOrder replaces them), so they need no copy. The caller holds mu.
-func (s *MemoryStore) storedItems(id string, items []LineItem) bool {
+func (s *MemoryStore) storedItems(id string, items []LineItem, hint *orderEntry) bool {
 	if len(items) == 0 {
 		return false
 	}
-	o, ok := s.orders[id]
-	return ok && len(o.Items) == len(items) && &o.Items[0] == &items[0]
+	o := s.entry(id, hint)
+	return o != nil && len(o.Items) == len(items) && &o.Items[0] == &items[0]
 }
 
 // sharedStore is the Client's view of a MemoryStore: orders read and
@@ -378,25 +389,42 @@ func (s sharedStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 	return s.updateOrder(ctx, o)
 }
 
-// complete is AddInvoice, Enqueue and UpdateOrder of a completed order in
-// one write: the order must be at o's version, else nothing is written.
-// The result shares its line items (see sharedStore).
-func (s sharedStore) complete(ctx context.Context, o Order, inv Invoice, n Notification, t time.Time) (Order, error) {
+// update is UpdateOrder of *o in place (no copies of the order in and
+// out): on success *o is the stored version, sharing its line items.
+func (s sharedStore) update(ctx context.Context, o *Order) error {
 	if err := ctx.Err(); err != nil {
-		return Order{}, err
-	}
-	if inv.ID == "" || inv.Customer == "" || n.ID == "" {
-		return Order{}, fmt.Errorf("%w: invoice or notification without id or customer", ErrInvalidRequest)
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, err := s.casEntry(&o)
+	cur, err := s.casEntry(o)
 	if err != nil {
-		return Order{}, err
+		return err
 	}
-	s.addInvoice(inv)
-	s.enqueue(n, t)
-	return s.replace(cur, &o), nil
+	s.store(cur, o)
+	return nil
+}
+
+// complete is AddInvoice, Enqueue and UpdateOrder of a completed order in
+// one write: the order must be at o's version, else nothing is written.
+// Like update, it updates *o in place.
+func (s sharedStore) complete(ctx context.Context, o *Order, inv *Invoice, n *Notification, t time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if inv.ID == "" || inv.Customer == "" || n.ID == "" {
+		return fmt.Errorf("%w: invoice or notification without id or customer", ErrInvalidRequest)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.casEntry(o)
+	if err != nil {
+		return err
+	}
+	s.addInvoice(*inv, cur)
+	s.enqueue(*n, t, cur)
+	s.store(cur, o)
+	return nil
 }
 
 // AddPayment implements Store.
@@ -433,14 +461,15 @@ func (s *MemoryStore) AddInvoice(ctx context.Context, inv Invoice) (bool, error)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.addInvoice(inv), nil
+	return s.addInvoice(inv, nil), nil
 }
 
-// addInvoice is AddInvoice of a valid invoice. The caller holds mu.
-func (s *MemoryStore) addInvoice(inv Invoice) bool {
+// addInvoice is AddInvoice of a valid invoice; hint may be its order's
+// entry. The caller holds mu.
+func (s *MemoryStore) addInvoice(inv Invoice, hint *orderEntry) bool {
 	s.hmu.Lock()
 	defer s.hmu.Unlock()
-	e := s.invoiceEntry(inv.ID)
+	e := s.invoiceEntry(inv.ID, hint)
 	if e != nil && e.invoiced {
 		return false
 	}
@@ -452,7 +481,7 @@ func (s *MemoryStore) addInvoice(inv Invoice) bool {
 	} else {
 		s.invoiceID[inv.ID] = struct{}{}
 	}
-	if !s.storedItems(inv.OrderID, inv.Items) {
+	if !s.storedItems(inv.OrderID, inv.Items, hint) {
 		inv.Items = cloneItems(inv.Items)
 	}
 	h := s.invoices[inv.Customer]
@@ -634,14 +663,15 @@ func (s *MemoryStore) Enqueue(ctx context.Context, n Notification, t time.Time) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.enqueue(n, t), nil
+	return s.enqueue(n, t, nil), nil
 }
 
-// enqueue is Enqueue of a valid notification. The caller holds mu.
-func (s *MemoryStore) enqueue(n Notification, t time.Time) bool {
+// enqueue is Enqueue of a valid notification; hint may be its order's
+// entry. The caller holds mu.
+func (s *MemoryStore) enqueue(n Notification, t time.Time, hint *orderEntry) bool {
 	s.omu.Lock()
 	defer s.omu.Unlock()
-	e, suffix := s.noteEntry(n.ID)
+	e, suffix := s.noteEntry(n.ID, hint)
 	if e != nil && e.note != noteNone {
 		return false
 	}
@@ -651,7 +681,7 @@ func (s *MemoryStore) enqueue(n Notification, t time.Time) bool {
 	if _, ok := s.sent[n.ID]; ok {
 		return false
 	}
-	if !s.storedItems(n.Order.ID, n.Order.Items) {
+	if !s.storedItems(n.Order.ID, n.Order.Items, hint) {
 		n.Order.Items = cloneItems(n.Order.Items)
 	}
 	seq := s.base + int64(len(s.outbox))
@@ -725,7 +755,7 @@ func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) erro
 		s.markSent(seq)
 		return nil
 	}
-	if e, _ := s.noteEntry(id); e != nil && e.note != noteNone {
+	if e, _ := s.noteEntry(id, nil); e != nil && e.note != noteNone {
 		if e.note == noteSent || t.IsZero() {
 			return nil
 		}

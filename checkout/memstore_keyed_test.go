@@ -141,3 +141,38 @@ func TestMemoryStoreKeepsOrderIDsWithTheOrder(t *testing.T) {
 		}
 	}
 }
+
+// Orders of one item with 0 to 4 attributes (copied in one allocation up
+// to 3) are stored and returned as copies of their own.
+func TestMemoryStoreCopiesOneItemOrders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := checkout.NewMemoryStore()
+	for n := range 5 {
+		var cfg []checkout.Attribute
+		for i := range n {
+			cfg = append(cfg, checkout.Attribute{Name: fmt.Sprint("k", i), Value: fmt.Sprint("v", i)})
+		}
+		in := []checkout.LineItem{{Description: "VM", Quantity: 2, Amount: decimal.NewFromInt(7), Config: cfg}}
+		id := fmt.Sprint("c", n)
+		got, err := s.CreateOrder(ctx, checkout.Order{ID: id, Customer: "c", Email: "a@example.com", Items: in,
+			Amount: decimal.NewFromInt(7), Currency: "VND", State: checkout.StateCreated})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprint(in)
+		for i := range cfg {
+			cfg[i].Value = "changed by the caller"
+			got.Items[0].Config[i].Value = "changed in the result"
+		}
+		got.Items[0].Description = "changed"
+		got.Items[0].Config = append(got.Items[0].Config, checkout.Attribute{Name: "extra"})
+		stored, err := s.GetOrder(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := fmt.Sprint(stored.Items); g != want || len(stored.Items) != 1 || (n == 0) != (stored.Items[0].Config == nil) {
+			t.Errorf("%d attributes: stored %s, want %s", n, g, want)
+		}
+	}
+}

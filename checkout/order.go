@@ -316,6 +316,39 @@ func cloneItems(items []LineItem) []LineItem {
 	if items == nil {
 		return nil
 	}
+	if len(items) == 1 {
+		// Most orders: one item and its few attributes in one allocation.
+		it := items[0]
+		switch len(it.Config) {
+		case 1:
+			b := new(struct {
+				it [1]LineItem
+				at [1]Attribute
+			})
+			b.at = [1]Attribute(it.Config)
+			it.Config = b.at[:]
+			b.it[0] = it
+			return b.it[:]
+		case 2:
+			b := new(struct {
+				it [1]LineItem
+				at [2]Attribute
+			})
+			b.at = [2]Attribute(it.Config)
+			it.Config = b.at[:]
+			b.it[0] = it
+			return b.it[:]
+		case 3:
+			b := new(struct {
+				it [1]LineItem
+				at [3]Attribute
+			})
+			b.at = [3]Attribute(it.Config)
+			it.Config = b.at[:]
+			b.it[0] = it
+			return b.it[:]
+		}
+	}
 	out := make([]LineItem, len(items))
 	for i, it := range items {
 		out[i] = it

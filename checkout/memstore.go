@@ -46,7 +46,7 @@ type MemoryStore struct {
 	head   int                  // outbox[:head] are all sent
 	// sentNotes are the orders whose notification (orderEntry.note) was
 	// sent, with when, until PruneSent.
-	sentNotes []sentNote
+	sentNotes noteLog
 }
 
 // orderEntry is a stored order, its SweepAt as indexed, and what the store
@@ -76,6 +76,44 @@ const (
 type sentNote struct {
 	e  *orderEntry
 	at time.Time
+}
+
+// noteLog holds sentNotes in fixed-size chunks, so that it grows without
+// copying itself.
+type noteLog struct{ chunks [][]sentNote }
+
+const noteChunk = 256
+
+func (l *noteLog) add(sn sentNote) {
+	if n := len(l.chunks); n == 0 || len(l.chunks[n-1]) == noteChunk {
+		l.chunks = append(l.chunks, make([]sentNote, 0, noteChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, sn)
+}
+
+// filter keeps the notes keep returns true for, in order, in place.
+func (l *noteLog) filter(keep func(sentNote) bool) {
+	w := 0 // where the next kept note goes: never after the one read
+	for _, c := range l.chunks {
+		for _, sn := range c {
+			if keep(sn) {
+				l.chunks[w/noteChunk][w%noteChunk] = sn
+				w++
+			}
+		}
+	}
+	n := (w + noteChunk - 1) / noteChunk
+	for _, c := range l.chunks[n:] {
+		clear(c)
+	}
+	clear(l.chunks[n:])
+	l.chunks = l.chunks[:n]
+	if n > 0 {
+		last, k := l.chunks[n-1], w-(n-1)*noteChunk
+		clear(last[k:])
+		l.chunks[n-1] = last[:k]
+	}
 }
 
 // invoiceSuffix makes the ID of an order's invoice.
@@ -760,7 +798,7 @@ func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) erro
 			return nil
 		}
 		e.note = noteSent
-		s.sentNotes = append(s.sentNotes, sentNote{e: e, at: t})
+		s.sentNotes.add(sentNote{e: e, at: t})
 		s.markSent(e.noteSeq)
 		return nil
 	}
@@ -793,16 +831,13 @@ func (s *MemoryStore) PruneSent(ctx context.Context, before time.Time) (int, err
 			n++
 		}
 	}
-	kept := s.sentNotes[:0]
-	for _, sn := range s.sentNotes {
+	s.sentNotes.filter(func(sn sentNote) bool {
 		if sn.at.Before(before) {
 			sn.e.note, sn.e.noteSuffix, sn.e.noteSeq = noteNone, "", 0
 			n++
-		} else {
-			kept = append(kept, sn)
+			return false
 		}
-	}
-	clear(s.sentNotes[len(kept):])
-	s.sentNotes = kept
+		return true
+	})
 	return n, nil
 }

@@ -176,3 +176,51 @@ func TestMemoryStoreCopiesOneItemOrders(t *testing.T) {
 		}
 	}
 }
+
+// Sent notifications kept with their orders are pruned by time across
+// many of them (the store keeps them in chunks), in any order of sending.
+func TestMemoryStorePrunesNotificationsKeptWithOrders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := checkout.NewMemoryStore()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	items := []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: decimal.NewFromInt(5)}}
+	const n = 1300
+	id := func(i int) string { return fmt.Sprintf("o%d/email/completed", i) }
+	// Order i's email is sent at minute (i*7)%n: the times are not in order.
+	sentAt := func(i int) time.Time { return t0.Add(time.Duration(i*7%n) * time.Minute) }
+	for i := range n {
+		if _, err := s.CreateOrder(ctx, checkout.Order{ID: fmt.Sprint("o", i), Customer: "c", Email: "a@example.com", Items: items,
+			Amount: decimal.NewFromInt(5), Currency: "VND", State: checkout.StateCreated, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.Enqueue(ctx, checkout.Notification{ID: id(i), Kind: checkout.NotifyOrderCompleted}, t0); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if err := s.MarkSent(ctx, id(i), sentAt(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prevCut := 0
+	for _, cut := range []int{0, 300, 700, 700, n + 1} {
+		before := t0.Add(time.Duration(cut) * time.Minute)
+		want := 0
+		for i := range n {
+			if at := sentAt(i); at.Before(before) && !at.Before(t0.Add(time.Duration(prevCut)*time.Minute)) {
+				want++
+			}
+		}
+		got, err := s.PruneSent(ctx, before)
+		if err != nil || got != want {
+			t.Fatalf("PruneSent(minute %d) = %d, %v; want %d", cut, got, err, want)
+		}
+		prevCut = max(prevCut, cut)
+		for i := range n {
+			pruned := sentAt(i).Before(before)
+			err := s.MarkSent(ctx, id(i), before)
+			if pruned != errors.Is(err, checkout.ErrNotFound) {
+				t.Fatalf("after the cut at minute %d: MarkSent(%s) = %v; sent at %v", cut, id(i), err, sentAt(i))
+			}
+		}
+	}
+}

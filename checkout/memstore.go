@@ -3,6 +3,7 @@ package checkout
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -25,7 +26,7 @@ import (
 // maps. Locks are taken in the order mu, then hmu or omu.
 type MemoryStore struct {
 	mu     sync.RWMutex
-	orders map[string]*orderEntry
+	orders orderIndex
 	hours  map[int64]map[string]struct{} // the orders with a SweepAt by its hour
 
 	hmu       sync.RWMutex
@@ -47,6 +48,46 @@ type MemoryStore struct {
 	// sentNotes are the orders whose notification (orderEntry.note) was
 	// sent, with when, until PruneSent.
 	sentNotes noteLog
+}
+
+// orderIndex finds stored orders by ID. It maps a 64-bit hash of the ID
+// (not the ID: growing a map of strings reads every key again) to the
+// entry; an order whose ID's hash is another's goes to a second map.
+type orderIndex struct {
+	seed    maphash.Seed
+	hashFn  func(string) uint64 // tests only: instead of maphash
+	byHash  map[uint64]*orderEntry
+	collide map[string]*orderEntry
+}
+
+func newOrderIndex() orderIndex {
+	return orderIndex{seed: maphash.MakeSeed(), byHash: map[uint64]*orderEntry{}, collide: map[string]*orderEntry{}}
+}
+
+func (x *orderIndex) hash(id string) uint64 {
+	if x.hashFn != nil {
+		return x.hashFn(id)
+	}
+	return maphash.String(x.seed, id)
+}
+
+// get returns the stored order id, or nil.
+func (x *orderIndex) get(id string) *orderEntry {
+	e := x.byHash[x.hash(id)]
+	if e == nil || e.ID == id {
+		return e
+	}
+	return x.collide[id]
+}
+
+// add adds e, whose ID is not stored.
+func (x *orderIndex) add(e *orderEntry) {
+	h := x.hash(e.ID)
+	if _, taken := x.byHash[h]; taken {
+		x.collide[e.ID] = e
+		return
+	}
+	x.byHash[h] = e
 }
 
 // orderEntry is a stored order, its SweepAt as indexed, and what the store
@@ -135,7 +176,7 @@ func (s *MemoryStore) entry(id string, hint *orderEntry) *orderEntry {
 	if hint != nil && hint.ID == id {
 		return hint
 	}
-	return s.orders[id]
+	return s.orders.get(id)
 }
 
 // splitNoteID splits a notification ID into the order ID before its first
@@ -189,7 +230,7 @@ var _ Store = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		orders:    map[string]*orderEntry{},
+		orders:    newOrderIndex(),
 		hours:     map[int64]map[string]struct{}{},
 		paymentID: map[string]struct{}{},
 		payments:  map[string]*history[Payment]{},
@@ -250,13 +291,13 @@ func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.orders[o.ID]; ok {
+	if s.orders.get(o.ID) != nil {
 		return Order{}, fmt.Errorf("%w: order %s", ErrDuplicate, o.ID)
 	}
 	e := &orderEntry{Order: o}
 	e.Items, e.Attempts = cloneItems(o.Items), cloneAttempts(o.Attempts)
 	e.Version = 1
-	s.orders[o.ID] = e
+	s.orders.add(e)
 	s.index(e)
 	return e.Clone(), nil
 }
@@ -279,8 +320,8 @@ func (s *MemoryStore) getOrder(ctx context.Context, id string) (Order, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	o, ok := s.orders[id]
-	if !ok {
+	o := s.orders.get(id)
+	if o == nil {
 		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, id)
 	}
 	c := o.Order
@@ -319,8 +360,8 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 // casEntry returns the stored entry of o if it is at o's version. The
 // caller holds mu.
 func (s *MemoryStore) casEntry(o *Order) (*orderEntry, error) {
-	cur, ok := s.orders[o.ID]
-	if !ok {
+	cur := s.orders.get(o.ID)
+	if cur == nil {
 		return nil, fmt.Errorf("%w: order %s", ErrNotFound, o.ID)
 	}
 	if cur.Version != o.Version {
@@ -384,7 +425,7 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 			continue // waiting for a later hour
 		}
 		for id := range m {
-			if e := s.orders[id]; id > q.After && (h < last || !e.sweepAt.After(q.Due)) && (q.State == "" || e.State == q.State) {
+			if e := s.orders.get(id); id > q.After && (h < last || !e.sweepAt.After(q.Due)) && (q.State == "" || e.State == q.State) {
 				ids = append(ids, id)
 			}
 		}
@@ -395,7 +436,7 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 	}
 	out := make([]Order, len(ids))
 	for i, id := range ids {
-		out[i] = s.orders[id].Clone()
+		out[i] = s.orders.get(id).Clone()
 	}
 	return out, nil
 }

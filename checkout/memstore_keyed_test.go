@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/thanhtoan/thanhtoan/checkout"
+	"github.com/thanhtoan/thanhtoan/checkout/checkouttest"
 )
 
 // The memory store keeps an order's invoice and its first notification
@@ -222,5 +223,43 @@ func TestMemoryStorePrunesNotificationsKeptWithOrders(t *testing.T) {
 				t.Fatalf("after the cut at minute %d: MarkSent(%s) = %v; sent at %v", cut, id(i), err, sentAt(i))
 			}
 		}
+	}
+}
+
+// Orders whose IDs' hashes collide are kept apart (the store indexes
+// orders by a hash of their ID): here every ID hashes alike or to one of
+// two values.
+func TestMemoryStoreOrderIDHashCollisions(t *testing.T) {
+	t.Parallel()
+	for name, h := range map[string]func(string) uint64{
+		"all alike": func(string) uint64 { return 7 },
+		"two":       func(s string) uint64 { return uint64(len(s) % 2) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			checkouttest.TestStore(t, func(t *testing.T) checkout.Store { return checkout.NewMemoryStoreWithHash(h) })
+			ctx := context.Background()
+			s := checkout.NewMemoryStoreWithHash(h)
+			items := []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: decimal.NewFromInt(5)}}
+			for i := range 50 {
+				id := fmt.Sprint("h", i)
+				if _, err := s.CreateOrder(ctx, checkout.Order{ID: id, Customer: id, Email: "a@example.com", Items: items,
+					Amount: decimal.NewFromInt(5), Currency: "VND", State: checkout.StateCreated}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 50 {
+				id := fmt.Sprint("h", i)
+				o, err := s.GetOrder(ctx, id)
+				if err != nil || o.Customer != id {
+					t.Fatalf("GetOrder(%s) = %s, %v", id, o.Customer, err)
+				}
+				if _, err := s.CreateOrder(ctx, o); !errors.Is(err, checkout.ErrDuplicate) {
+					t.Fatalf("CreateOrder(%s) again = %v, want ErrDuplicate", id, err)
+				}
+			}
+			if _, err := s.GetOrder(ctx, "h50"); !errors.Is(err, checkout.ErrNotFound) {
+				t.Fatalf("GetOrder(h50) = %v, want ErrNotFound", err)
+			}
+		})
 	}
 }

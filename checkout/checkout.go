@@ -334,6 +334,19 @@ func (c *Client) Ledger() wallet.Ledger { return c.ledger }
 // Store returns the store the Client uses.
 func (c *Client) Store() Store { return c.public }
 
+// update is Store.UpdateOrder of *o, in place for the memory store.
+func (c *Client) update(ctx context.Context, o *Order) error {
+	if ms, ok := c.store.(sharedStore); ok {
+		return ms.update(ctx, o)
+	}
+	r, err := c.store.UpdateOrder(ctx, *o)
+	if err != nil {
+		return err
+	}
+	*o = r
+	return nil
+}
+
 // export copies the line items of an order that leaves the Client, when
 // they are shared with the store (see sharedStore).
 func (c *Client) export(o *Order) {
@@ -531,7 +544,8 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next 
 	case StateAwaitingPayment:
 		return c.pending(o)
 	}
-	if err := c.checkNotExpired(o); err != nil {
+	now := c.opts.now()
+	if err := notExpired(&o, now); err != nil {
 		return Next{Kind: NextDone, Order: o}, err
 	}
 	if o.Method != "" && o.Method != req.Method && o.Method != MethodOnBehalf {
@@ -543,7 +557,7 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next 
 	}
 	switch req.Method {
 	case MethodCredit:
-		return c.payCredit(ctx, o)
+		return c.payCredit(ctx, o, now)
 	case MethodTopUpAndPay:
 		return c.payTopUp(ctx, o, c.gateways[req.Gateway])
 	default:
@@ -553,8 +567,11 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next 
 
 // checkNotExpired refuses to start paying (or sharing) an order past its
 // expiry that nothing was paid on; Sweep cancels it.
-func (c *Client) checkNotExpired(o Order) error {
-	if o.State == StateCreated && o.Method == "" && !o.ExpiresAt.IsZero() && !c.opts.now().Before(o.ExpiresAt) {
+func (c *Client) checkNotExpired(o Order) error { return notExpired(&o, c.opts.now()) }
+
+// notExpired is checkNotExpired at now.
+func notExpired(o *Order, now time.Time) error {
+	if o.State == StateCreated && o.Method == "" && !o.ExpiresAt.IsZero() && !now.Before(o.ExpiresAt) {
 		return fmt.Errorf("%w: order %s expired unpaid", ErrOrderClosed, o.ID)
 	}
 	return nil
@@ -608,7 +625,8 @@ func creditID(o Order) string {
 	return fmt.Sprintf("%s/credit.%d", o.ID, o.CreditTries)
 }
 
-func (c *Client) payCredit(ctx context.Context, o Order) (Next, error) {
+// payCredit pays o by credit; now is when Pay started.
+func (c *Client) payCredit(ctx context.Context, o Order, now time.Time) (Next, error) {
 	cr := c.credits[o.Currency]
 	if o.Method == MethodCredit && o.CreditTries > 0 {
 		// An earlier try may have paid before a crash: settle it, never pay twice.
@@ -627,12 +645,11 @@ func (c *Client) payCredit(ctx context.Context, o Order) (Next, error) {
 	}
 	o.Method = MethodCredit
 	o.CreditTries++
-	o.UpdatedAt = c.opts.now()
-	o, err := c.store.UpdateOrder(ctx, o)
-	if err != nil {
+	o.UpdatedAt = now
+	if err := c.update(ctx, &o); err != nil {
 		return Next{}, err
 	}
-	_, err = cr.Pay(ctx, wallet.PayRequest{ID: creditID(o), Customer: o.Customer, Amount: o.Amount, Order: o.ID})
+	_, err := cr.Pay(ctx, wallet.PayRequest{ID: creditID(o), Customer: o.Customer, Amount: o.Amount, Order: o.ID})
 	if err != nil {
 		var ife *wallet.InsufficientFundsError
 		switch {
@@ -648,7 +665,7 @@ func (c *Client) payCredit(ctx context.Context, o Order) (Next, error) {
 	// The ledger transfer is the durable record of the payment (Sweep finds
 	// it by the intent saved above), so the order is saved once, completed,
 	// unless provisioning stops it first.
-	now := c.opts.now()
+	now = c.opts.now()
 	o.State, o.CreditHeld, o.PaidAt, o.UpdatedAt = StatePaid, o.Amount, now, now
 	saved := o.Version
 	o, err = c.drive(ctx, o)

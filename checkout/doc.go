@@ -104,14 +104,17 @@
 // # Benchmarks
 //
 // Each beside its floor (bench_test.go). On the shared 2-core development
-// machine, medians of 5 runs: BenchmarkCheckoutCredit (create an order and
-// pay it by credit in memory: ledger payment, provisioning, invoice,
-// outbox, email) 8.1 µs, 19 allocs, against its floor (the same ledger
-// payment called directly) 1.9 µs: 4.3x, about 120,000 orders/s. The 2x
-// target is not met: the rest is the Store's durable records (the order,
-// its schedule for Sweep, the invoice, the outbox entry and its sent ID
-// for idempotency), each a map insert and live heap for the GC to scan,
-// plus the copies an order needs where it leaves the Client.
+// machine, medians of 7 runs interleaved with the floor's:
+// BenchmarkCheckoutCredit (create an order and pay it by credit in memory:
+// ledger payment, provisioning, invoice, outbox, email) 6.1 µs, 15
+// allocs, against its floor (the same ledger payment called directly)
+// 2.0 µs: 3.0x, about 160,000 orders/s. The 2x target is not met: the
+// rest is the order's durable records (a 512-byte entry per order in an
+// index that grows with every order, its schedule for Sweep, the invoice
+// line; the outbox entry and its sent state are kept with the order), the
+// live heap they add for the GC to scan (a quarter of the CPU), and the
+// copies an order needs where it leaves the Client (to the caller twice,
+// to the Provisioner once).
 // BenchmarkCheckoutTopUpAndPay (VTC Pay's fake over loopback) 410 µs
 // against 316 µs for the same HTTP calls made with net/http: 1.3x.
 //

@@ -230,6 +230,9 @@ func (c *Client) drive(ctx context.Context, o Order) (Order, error) {
 
 // settleLedger posts the paid order's ledger entries (idempotent by ID).
 func (c *Client) settleLedger(ctx context.Context, o Order) error {
+	if o.Method != MethodTopUpAndPay && o.Method != MethodGateway && o.Method != MethodOnBehalf {
+		return nil // credit: the payment is the order's only entry
+	}
 	cr := c.credits[o.Currency]
 	cur := wallet.Currency(o.Currency)
 	switch o.Method {
@@ -283,25 +286,34 @@ func (c *Client) ensureSystem(ctx context.Context, cur wallet.Currency) error {
 // complete writes the invoice and the email and marks o completed.
 func (c *Client) complete(ctx context.Context, o Order) (Order, error) {
 	now := c.opts.now()
-	if _, err := c.store.AddInvoice(ctx, Invoice{ID: o.ID + "/invoice", OrderID: o.ID, Customer: o.Customer,
-		Items: o.Items, Amount: o.Amount, Currency: o.Currency, Method: o.Method, Time: now}); err != nil {
-		return o, err
-	}
+	inv := Invoice{ID: o.ID + "/invoice", OrderID: o.ID, Customer: o.Customer,
+		Items: o.Items, Amount: o.Amount, Currency: o.Currency, Method: o.Method, Time: now}
 	// The summary shares o's items without a copy: the Store copies them at
 	// Enqueue, and o is replaced by the Store's copy below, so only the
 	// notification holds them afterwards.
 	n := Notification{ID: o.ID + "/email/completed", Kind: NotifyOrderCompleted, To: o.Email, Language: o.Language,
 		Order: OrderSummary{ID: o.ID, Items: o.Items, Amount: o.Amount, Currency: o.Currency, Method: string(o.Method)}}
-	if _, err := c.store.Enqueue(ctx, n, now); err != nil {
-		return o, err
-	}
-	o.Provision, o.State, o.UpdatedAt = ProvisionDone, StateCompleted, now
-	o, err := c.store.UpdateOrder(ctx, o)
-	if err != nil {
-		return o, err
+	next := o
+	next.Provision, next.State, next.UpdatedAt = ProvisionDone, StateCompleted, now
+	var err error
+	if ms, ok := c.store.(sharedStore); ok {
+		// The three writes below in one.
+		if err := ms.complete(ctx, &next, &inv, &n, now); err != nil {
+			return o, err
+		}
+	} else {
+		if _, err := c.store.AddInvoice(ctx, inv); err != nil {
+			return o, err
+		}
+		if _, err := c.store.Enqueue(ctx, n, now); err != nil {
+			return o, err
+		}
+		if next, err = c.store.UpdateOrder(ctx, next); err != nil {
+			return o, err
+		}
 	}
 	c.deliver(ctx, n)
-	return o, nil
+	return next, nil
 }
 
 // refundAndCancel refunds a paid order whose provisioning failed and

@@ -3,8 +3,10 @@ package checkout
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -15,9 +17,16 @@ import (
 // hour their work is due, so that ListOrders with a Due reads the orders
 // due (and the list of hours), not those waiting for a later deadline;
 // histories are per-customer chunked slices.
+//
+// What a store keeps per order under IDs derived from it is kept with the
+// order where it can be, not in maps of their own: the invoice
+// "<order>/invoice" and one notification "<order>/<suffix>" (the first an
+// order enqueues), so that a checkout adds no entry to maps that grow
+// with every order. Other IDs (and those of orders not stored) go to the
+// maps. Locks are taken in the order mu, then hmu or omu.
 type MemoryStore struct {
 	mu     sync.RWMutex
-	orders map[string]*orderEntry
+	orders orderIndex
 	hours  map[int64]map[string]struct{} // the orders with a SweepAt by its hour
 
 	hmu       sync.RWMutex
@@ -36,13 +45,177 @@ type MemoryStore struct {
 	byID   map[string]int64     // pending items: their sequence numbers
 	sent   map[string]time.Time // sent IDs until PruneSent
 	head   int                  // outbox[:head] are all sent
+	// sentNotes are the orders whose notification (orderEntry.note) was
+	// sent, with when, until PruneSent.
+	sentNotes noteLog
 }
 
-// orderEntry is a stored order and its SweepAt as indexed.
+// orderIndex finds stored orders by ID. It maps a 64-bit hash of the ID
+// (not the ID: growing a map of strings reads every key again) to the
+// entry; an order whose ID's hash is another's goes to a second map.
+type orderIndex struct {
+	seed    maphash.Seed
+	hashFn  func(string) uint64 // tests only: instead of maphash
+	byHash  map[uint64]*orderEntry
+	collide map[string]*orderEntry
+}
+
+func newOrderIndex() orderIndex {
+	return orderIndex{seed: maphash.MakeSeed(), byHash: map[uint64]*orderEntry{}, collide: map[string]*orderEntry{}}
+}
+
+func (x *orderIndex) hash(id string) uint64 {
+	if x.hashFn != nil {
+		return x.hashFn(id)
+	}
+	return maphash.String(x.seed, id)
+}
+
+// get returns the stored order id, or nil.
+func (x *orderIndex) get(id string) *orderEntry {
+	e := x.byHash[x.hash(id)]
+	if e == nil || e.ID == id {
+		return e
+	}
+	return x.collide[id]
+}
+
+// add adds e, whose ID is not stored.
+func (x *orderIndex) add(e *orderEntry) {
+	h := x.hash(e.ID)
+	if _, taken := x.byHash[h]; taken {
+		x.collide[e.ID] = e
+		return
+	}
+	x.byHash[h] = e
+}
+
+// orderEntry is a stored order, its SweepAt as indexed, and what the store
+// keeps under IDs derived from the order's.
 type orderEntry struct {
 	Order
-	sweepAt time.Time
-	swept   bool // sweepAt is set (in hours)
+	sweepAt  time.Time
+	swept    bool // sweepAt is set (in hours)
+	invoiced bool // the invoice "<ID>/invoice" was added
+	// note is the state of the notification "<ID>/<noteSuffix>": noteNone,
+	// notePending (outbox sequence number noteSeq) or noteSent (its time
+	// is in sentNotes).
+	note       noteState
+	noteSuffix string
+	noteSeq    int64
+}
+
+type noteState uint8
+
+const (
+	noteNone noteState = iota
+	notePending
+	noteSent
+)
+
+// sentNote is a sent notification kept with its order.
+type sentNote struct {
+	e  *orderEntry
+	at time.Time
+}
+
+// noteLog holds sentNotes in fixed-size chunks, so that it grows without
+// copying itself.
+type noteLog struct{ chunks [][]sentNote }
+
+const noteChunk = 256
+
+func (l *noteLog) add(sn sentNote) {
+	if n := len(l.chunks); n == 0 || len(l.chunks[n-1]) == noteChunk {
+		l.chunks = append(l.chunks, make([]sentNote, 0, noteChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, sn)
+}
+
+// filter keeps the notes keep returns true for, in order, in place.
+func (l *noteLog) filter(keep func(sentNote) bool) {
+	w := 0 // where the next kept note goes: never after the one read
+	for _, c := range l.chunks {
+		for _, sn := range c {
+			if keep(sn) {
+				l.chunks[w/noteChunk][w%noteChunk] = sn
+				w++
+			}
+		}
+	}
+	n := (w + noteChunk - 1) / noteChunk
+	for _, c := range l.chunks[n:] {
+		clear(c)
+	}
+	clear(l.chunks[n:])
+	l.chunks = l.chunks[:n]
+	if n > 0 {
+		last, k := l.chunks[n-1], w-(n-1)*noteChunk
+		clear(last[k:])
+		l.chunks[n-1] = last[:k]
+	}
+}
+
+// invoiceSuffix makes the ID of an order's invoice.
+const invoiceSuffix = "/invoice"
+
+// invoiceEntry returns the stored order whose invoice ID is id, or nil.
+// The caller holds mu.
+func (s *MemoryStore) invoiceEntry(id string, hint *orderEntry) *orderEntry {
+	order, ok := strings.CutSuffix(id, invoiceSuffix)
+	if !ok {
+		return nil
+	}
+	return s.entry(order, hint)
+}
+
+// entry returns the stored order id: hint if it is that order (the
+// caller's, already looked up), else from the map. The caller holds mu.
+func (s *MemoryStore) entry(id string, hint *orderEntry) *orderEntry {
+	if hint != nil && hint.ID == id {
+		return hint
+	}
+	return s.orders.get(id)
+}
+
+// splitNoteID splits a notification ID into the order ID before its first
+// '/' and the suffix after it; ok is false when it has no such order part.
+func splitNoteID(id string) (order, suffix string, ok bool) {
+	i := strings.IndexByte(id, '/')
+	if i <= 0 {
+		return "", "", false
+	}
+	return id[:i], id[i+1:], true
+}
+
+// noteSuffixes are the suffixes of the notifications checkout sends for
+// each order: kept as these constants, so that a stored suffix does not
+// hold on to the ID it came from.
+var noteSuffixes = [...]string{"email/completed", "email/refunded"}
+
+func internSuffix(s string) string {
+	for _, k := range noteSuffixes {
+		if s == k {
+			return k
+		}
+	}
+	return strings.Clone(s)
+}
+
+// noteEntry returns the stored order that keeps notification id, if it is
+// one ("<order>/<suffix>", the order stored, its note that one or free),
+// and the suffix. The caller holds mu.
+func (s *MemoryStore) noteEntry(id string, hint *orderEntry) (*orderEntry, string) {
+	order, suffix, ok := splitNoteID(id)
+	if !ok {
+		return nil, ""
+	}
+	e := s.entry(order, hint)
+	if e == nil || (e.note != noteNone && e.noteSuffix != suffix) {
+		return nil, ""
+	}
+	return e, suffix
 }
 
 // outboxEntry is an outbox item in the memory queue; a sent one has lost
@@ -57,7 +230,7 @@ var _ Store = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		orders:    map[string]*orderEntry{},
+		orders:    newOrderIndex(),
 		hours:     map[int64]map[string]struct{}{},
 		paymentID: map[string]struct{}{},
 		payments:  map[string]*history[Payment]{},
@@ -72,7 +245,7 @@ func NewMemoryStore() *MemoryStore {
 
 // index keeps e's SweepAt in the index, as the Store contract asks.
 func (s *MemoryStore) index(e *orderEntry) {
-	at, ok := e.SweepAt()
+	at, ok := e.nextSweep()
 	if e.swept == ok && (!ok || e.sweepAt.Equal(at)) {
 		return
 	}
@@ -118,12 +291,13 @@ func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.orders[o.ID]; ok {
+	if s.orders.get(o.ID) != nil {
 		return Order{}, fmt.Errorf("%w: order %s", ErrDuplicate, o.ID)
 	}
-	e := &orderEntry{Order: o.Clone()}
+	e := &orderEntry{Order: o}
+	e.Items, e.Attempts = cloneItems(o.Items), cloneAttempts(o.Attempts)
 	e.Version = 1
-	s.orders[o.ID] = e
+	s.orders.add(e)
 	s.index(e)
 	return e.Clone(), nil
 }
@@ -146,8 +320,8 @@ func (s *MemoryStore) getOrder(ctx context.Context, id string) (Order, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	o, ok := s.orders[id]
-	if !ok {
+	o := s.orders.get(id)
+	if o == nil {
 		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, id)
 	}
 	c := o.Order
@@ -173,18 +347,38 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.orders[o.ID]
-	if !ok {
-		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, o.ID)
+	cur, err := s.casEntry(&o)
+	if err != nil {
+		return Order{}, err
+	}
+	s.store(cur, &o)
+	r := cur.Order
+	r.Attempts = cloneAttempts(r.Attempts)
+	return r, nil
+}
+
+// casEntry returns the stored entry of o if it is at o's version. The
+// caller holds mu.
+func (s *MemoryStore) casEntry(o *Order) (*orderEntry, error) {
+	cur := s.orders.get(o.ID)
+	if cur == nil {
+		return nil, fmt.Errorf("%w: order %s", ErrNotFound, o.ID)
 	}
 	if cur.Version != o.Version {
-		return Order{}, fmt.Errorf("%w: order %s is at version %d, not %d", ErrConflict, o.ID, cur.Version, o.Version)
+		return nil, fmt.Errorf("%w: order %s is at version %d, not %d", ErrConflict, o.ID, cur.Version, o.Version)
 	}
+	return cur, nil
+}
+
+// store stores o as the next version of cur and updates o to it: its
+// Version, and its line items shared with the stored ones (its attempts
+// stay its own). The caller holds mu.
+func (s *MemoryStore) store(cur *orderEntry, o *Order) {
 	// Overwrite the stored order in place (no new Order on the heap). Line
 	// items do not change after an order is created: keep the stored copy
 	// when the caller's are the same, else copy them.
 	items := cur.Items
-	cur.Order = o
+	cur.Order = *o
 	if !sameItems(items, o.Items) {
 		items = cloneItems(o.Items)
 	}
@@ -192,9 +386,7 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 	cur.Attempts = cloneAttempts(o.Attempts)
 	cur.Version++
 	s.index(cur)
-	r := cur.Order
-	r.Attempts = cloneAttempts(r.Attempts)
-	return r, nil
+	o.Items, o.Version = cur.Items, cur.Version
 }
 
 // sameItems reports whether a and b hold the same line items, amounts in
@@ -233,7 +425,7 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 			continue // waiting for a later hour
 		}
 		for id := range m {
-			if e := s.orders[id]; id > q.After && (h < last || !e.sweepAt.After(q.Due)) && (q.State == "" || e.State == q.State) {
+			if e := s.orders.get(id); id > q.After && (h < last || !e.sweepAt.After(q.Due)) && (q.State == "" || e.State == q.State) {
 				ids = append(ids, id)
 			}
 		}
@@ -244,22 +436,20 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 	}
 	out := make([]Order, len(ids))
 	for i, id := range ids {
-		out[i] = s.orders[id].Clone()
+		out[i] = s.orders.get(id).Clone()
 	}
 	return out, nil
 }
 
 // storedItems reports whether items are the stored line items of order id
 // (the same memory, from a shared read): those are never changed in place
-// (UpdateOrder replaces them), so they need no copy.
-func (s *MemoryStore) storedItems(id string, items []LineItem) bool {
+// (UpdateOrder replaces them), so they need no copy. The caller holds mu.
+func (s *MemoryStore) storedItems(id string, items []LineItem, hint *orderEntry) bool {
 	if len(items) == 0 {
 		return false
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	o, ok := s.orders[id]
-	return ok && len(o.Items) == len(items) && &o.Items[0] == &items[0]
+	o := s.entry(id, hint)
+	return o != nil && len(o.Items) == len(items) && &o.Items[0] == &items[0]
 }
 
 // sharedStore is the Client's view of a MemoryStore: orders read and
@@ -276,6 +466,44 @@ func (s sharedStore) GetOrder(ctx context.Context, id string) (Order, error) {
 
 func (s sharedStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 	return s.updateOrder(ctx, o)
+}
+
+// update is UpdateOrder of *o in place (no copies of the order in and
+// out): on success *o is the stored version, sharing its line items.
+func (s sharedStore) update(ctx context.Context, o *Order) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.casEntry(o)
+	if err != nil {
+		return err
+	}
+	s.store(cur, o)
+	return nil
+}
+
+// complete is AddInvoice, Enqueue and UpdateOrder of a completed order in
+// one write: the order must be at o's version, else nothing is written.
+// Like update, it updates *o in place.
+func (s sharedStore) complete(ctx context.Context, o *Order, inv *Invoice, n *Notification, t time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if inv.ID == "" || inv.Customer == "" || n.ID == "" {
+		return fmt.Errorf("%w: invoice or notification without id or customer", ErrInvalidRequest)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.casEntry(o)
+	if err != nil {
+		return err
+	}
+	s.addInvoice(*inv, cur)
+	s.enqueue(*n, t, cur)
+	s.store(cur, o)
+	return nil
 }
 
 // AddPayment implements Store.
@@ -310,13 +538,29 @@ func (s *MemoryStore) AddInvoice(ctx context.Context, inv Invoice) (bool, error)
 	if inv.ID == "" || inv.Customer == "" {
 		return false, fmt.Errorf("%w: invoice without id or customer", ErrInvalidRequest)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addInvoice(inv, nil), nil
+}
+
+// addInvoice is AddInvoice of a valid invoice; hint may be its order's
+// entry. The caller holds mu.
+func (s *MemoryStore) addInvoice(inv Invoice, hint *orderEntry) bool {
 	s.hmu.Lock()
 	defer s.hmu.Unlock()
-	if _, ok := s.invoiceID[inv.ID]; ok {
-		return false, nil
+	e := s.invoiceEntry(inv.ID, hint)
+	if e != nil && e.invoiced {
+		return false
 	}
-	s.invoiceID[inv.ID] = struct{}{}
-	if !s.storedItems(inv.OrderID, inv.Items) {
+	if _, ok := s.invoiceID[inv.ID]; ok {
+		return false
+	}
+	if e != nil && e.ID == inv.OrderID {
+		e.invoiced = true
+	} else {
+		s.invoiceID[inv.ID] = struct{}{}
+	}
+	if !s.storedItems(inv.OrderID, inv.Items, hint) {
 		inv.Items = cloneItems(inv.Items)
 	}
 	h := s.invoices[inv.Customer]
@@ -326,7 +570,7 @@ func (s *MemoryStore) AddInvoice(ctx context.Context, inv Invoice) (bool, error)
 	}
 	inv.Seq = int64(h.n + 1)
 	h.add(inv)
-	return true, nil
+	return true
 }
 
 // history is a customer's Payment or Billing History in memory: lines in
@@ -496,20 +740,37 @@ func (s *MemoryStore) Enqueue(ctx context.Context, n Notification, t time.Time) 
 	if n.ID == "" {
 		return false, fmt.Errorf("%w: notification without id", ErrInvalidRequest)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.enqueue(n, t, nil), nil
+}
+
+// enqueue is Enqueue of a valid notification; hint may be its order's
+// entry. The caller holds mu.
+func (s *MemoryStore) enqueue(n Notification, t time.Time, hint *orderEntry) bool {
 	s.omu.Lock()
 	defer s.omu.Unlock()
+	e, suffix := s.noteEntry(n.ID, hint)
+	if e != nil && e.note != noteNone {
+		return false
+	}
 	if _, ok := s.byID[n.ID]; ok {
-		return false, nil
+		return false
 	}
 	if _, ok := s.sent[n.ID]; ok {
-		return false, nil
+		return false
 	}
-	if !s.storedItems(n.Order.ID, n.Order.Items) {
+	if !s.storedItems(n.Order.ID, n.Order.Items, hint) {
 		n.Order.Items = cloneItems(n.Order.Items)
 	}
-	s.byID[n.ID] = s.base + int64(len(s.outbox))
+	seq := s.base + int64(len(s.outbox))
+	if e != nil {
+		e.note, e.noteSuffix, e.noteSeq = notePending, internSuffix(suffix), seq
+	} else {
+		s.byID[n.ID] = seq
+	}
 	s.outbox = append(s.outbox, outboxEntry{item: OutboxItem{Notification: n, EnqueuedAt: t}})
-	return true, nil
+	return true
 }
 
 // PendingNotifications implements Store.
@@ -559,24 +820,40 @@ func (s *MemoryStore) MarkSent(ctx context.Context, id string, t time.Time) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.omu.Lock()
 	defer s.omu.Unlock()
 	seq, ok := s.byID[id]
-	if !ok {
-		if _, sent := s.sent[id]; sent {
+	if ok {
+		if t.IsZero() {
+			return nil // as pgstore: a zero time leaves the item pending
+		}
+		delete(s.byID, id)
+		s.sent[id] = t
+		s.markSent(seq)
+		return nil
+	}
+	if e, _ := s.noteEntry(id, nil); e != nil && e.note != noteNone {
+		if e.note == noteSent || t.IsZero() {
 			return nil
 		}
-		return fmt.Errorf("%w: notification %s", ErrNotFound, id)
+		e.note = noteSent
+		s.sentNotes.add(sentNote{e: e, at: t})
+		s.markSent(e.noteSeq)
+		return nil
 	}
-	if t.IsZero() {
-		return nil // as pgstore: a zero time leaves the item pending
+	if _, sent := s.sent[id]; sent {
+		return nil
 	}
-	delete(s.byID, id)
-	s.sent[id] = t
+	return fmt.Errorf("%w: notification %s", ErrNotFound, id)
+}
+
+// markSent drops the body of the outbox item seq, sent. The caller holds omu.
+func (s *MemoryStore) markSent(seq int64) {
 	e := &s.outbox[seq-s.base]
 	e.item, e.sent = OutboxItem{}, true // its body is never read again
 	s.advance()
-	return nil
 }
 
 // PruneSent implements Store.
@@ -584,6 +861,8 @@ func (s *MemoryStore) PruneSent(ctx context.Context, before time.Time) (int, err
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.omu.Lock()
 	defer s.omu.Unlock()
 	n := 0
@@ -593,5 +872,13 @@ func (s *MemoryStore) PruneSent(ctx context.Context, before time.Time) (int, err
 			n++
 		}
 	}
+	s.sentNotes.filter(func(sn sentNote) bool {
+		if sn.at.Before(before) {
+			sn.e.note, sn.e.noteSuffix, sn.e.noteSeq = noteNone, "", 0
+			n++
+			return false
+		}
+		return true
+	})
 	return n, nil
 }

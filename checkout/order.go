@@ -216,7 +216,7 @@ func (o *Order) openAttempts() int {
 // NeedsSweep reports whether Sweep will have work on o, now or later: see
 // SweepAt.
 func (o Order) NeedsSweep() bool {
-	_, ok := o.SweepAt()
+	_, ok := o.nextSweep()
 	return ok
 }
 
@@ -236,7 +236,10 @@ func (o Order) NeedsSweep() bool {
 //   - paid: now (drive it on);
 //   - any state: now while a success is not settled (refund or credit),
 //     and a payment failed for lack of an answer at its RecheckAt.
-func (o Order) SweepAt() (at time.Time, ok bool) {
+func (o Order) SweepAt() (at time.Time, ok bool) { return o.nextSweep() }
+
+// nextSweep is SweepAt without a copy of the order.
+func (o *Order) nextSweep() (at time.Time, ok bool) {
 	due := func(t time.Time) {
 		if !ok || t.Before(at) {
 			at, ok = t, true
@@ -312,6 +315,39 @@ func cloneAttempts(a []Attempt) []Attempt {
 func cloneItems(items []LineItem) []LineItem {
 	if items == nil {
 		return nil
+	}
+	if len(items) == 1 {
+		// Most orders: one item and its few attributes in one allocation.
+		it := items[0]
+		switch len(it.Config) {
+		case 1:
+			b := new(struct {
+				it [1]LineItem
+				at [1]Attribute
+			})
+			b.at = [1]Attribute(it.Config)
+			it.Config = b.at[:]
+			b.it[0] = it
+			return b.it[:]
+		case 2:
+			b := new(struct {
+				it [1]LineItem
+				at [2]Attribute
+			})
+			b.at = [2]Attribute(it.Config)
+			it.Config = b.at[:]
+			b.it[0] = it
+			return b.it[:]
+		case 3:
+			b := new(struct {
+				it [1]LineItem
+				at [3]Attribute
+			})
+			b.at = [3]Attribute(it.Config)
+			it.Config = b.at[:]
+			b.it[0] = it
+			return b.it[:]
+		}
 	}
 	out := make([]LineItem, len(items))
 	for i, it := range items {

@@ -99,7 +99,7 @@ func (q OrderQuery) Listed(o *Order) bool {
 	if q.State != "" && o.State != q.State {
 		return false
 	}
-	at, ok := o.SweepAt()
+	at, ok := o.nextSweep()
 	return ok && (q.Due.IsZero() || !at.After(q.Due))
 }
 

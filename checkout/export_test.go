@@ -1,0 +1,9 @@
+package checkout
+
+// NewMemoryStoreWithHash returns a MemoryStore whose order index hashes
+// IDs with h, so that tests can make IDs collide.
+func NewMemoryStoreWithHash(h func(string) uint64) *MemoryStore {
+	s := NewMemoryStore()
+	s.orders.hashFn = h
+	return s
+}

@@ -423,9 +423,8 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 			r := op.rec
 			r.key, r.hold, r.debitAc, r.creditAc = op.key, op.hold, op.debit, op.credit
 		}
-		var ae *AmountError
 		switch {
-		case ferr != nil && op.existing == nil && errors.As(ferr, &ae) && !errors.Is(ferr, ErrExceedsHold):
+		case ferr != nil && op.existing == nil && isMalformedAmount(ferr):
 			// A malformed amount (inexact or too large in the hold's currency) is not recorded.
 			bFail, bErr = i, &TransferError{Index: i, ID: op.t.ID, Err: ferr}
 		case ferr != nil && op.existing == nil:
@@ -586,6 +585,15 @@ func micros(us int64) time.Time {
 func addBal(b, d MinorBalance) MinorBalance {
 	return MinorBalance{b.DebitsPosted + d.DebitsPosted, b.CreditsPosted + d.CreditsPosted,
 		b.DebitsPending + d.DebitsPending, b.CreditsPending + d.CreditsPending}
+}
+
+// isMalformedAmount reports whether err is an amount the hold's currency
+// cannot take (inexact or too large), as opposed to a business failure. It
+// is a function of its own so that the *AmountError target of errors.As
+// does not escape to the heap on every post.
+func isMalformedAmount(err error) bool {
+	var ae *AmountError
+	return errors.As(err, &ae) && !errors.Is(err, ErrExceedsHold)
 }
 
 func replayOrConflict(i int, op *memOp) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
@@ -47,7 +48,7 @@ type MemoryLedger struct {
 	now      func() time.Time
 	seed     maphash.Seed
 	createMu sync.Mutex
-	accounts sync.Map           // string -> *memAccount
+	accounts accIndex           // ID -> account
 	accDir   chunkDir[accChunk] // index -> *memAccount; grown under createMu
 	nacc     uint32             // accounts created; under createMu
 	shards   [memShards]memShard
@@ -344,10 +345,58 @@ func (l *MemoryLedger) lookup(id string) *memRecord {
 }
 
 func (l *MemoryLedger) account(id string) *memAccount {
-	if a, ok := l.accounts.Load(id); ok {
-		return a.(*memAccount)
+	return l.accounts.get(id)
+}
+
+// accIndex maps account IDs to accounts. Accounts are few next to
+// transfers and never removed, so reads go to an immutable snapshot map
+// behind an atomic pointer without a lock; accounts created since the
+// snapshot are in fresh, under mu, until enough reads have missed the
+// snapshot to pay for building a new one (a copy of at most 8 entries per
+// miss, amortized).
+type accIndex struct {
+	snap   atomic.Pointer[map[string]*memAccount]
+	mu     sync.Mutex
+	fresh  map[string]*memAccount
+	misses int
+}
+
+func (x *accIndex) get(id string) *memAccount {
+	if m := x.snap.Load(); m != nil {
+		if a, ok := (*m)[id]; ok {
+			return a
+		}
 	}
-	return nil
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var old map[string]*memAccount
+	if m := x.snap.Load(); m != nil { // it may have been replaced since
+		old = *m
+		if a, ok := old[id]; ok {
+			return a
+		}
+	}
+	if len(x.fresh) == 0 {
+		return nil
+	}
+	a := x.fresh[id]
+	if x.misses++; x.misses > (len(old)+len(x.fresh))/8 {
+		m := make(map[string]*memAccount, len(old)+len(x.fresh))
+		maps.Copy(m, old)
+		maps.Copy(m, x.fresh)
+		x.snap.Store(&m)
+		x.fresh, x.misses = nil, 0
+	}
+	return a
+}
+
+func (x *accIndex) add(a *memAccount) {
+	x.mu.Lock()
+	if x.fresh == nil {
+		x.fresh = make(map[string]*memAccount)
+	}
+	x.fresh[a.id] = a
+	x.mu.Unlock()
 }
 
 // CreateAccounts implements Ledger.
@@ -397,7 +446,7 @@ func (l *MemoryLedger) addAccount(a *memAccount) {
 	}
 	c[a.idx%accChunkSize] = a
 	l.nacc++
-	l.accounts.Store(a.id, a)
+	l.accounts.add(a)
 }
 
 // Balance implements Ledger.
@@ -712,6 +761,13 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		bals = append(bals, a.bal)
 	}
 	index := func(a *memAccount) int {
+		if len(locks) <= 8 {
+			for i, x := range locks {
+				if x == a {
+					return i
+				}
+			}
+		}
 		i, _ := slices.BinarySearchFunc(locks, a.id, func(x *memAccount, id string) int {
 			switch {
 			case x.id < id:

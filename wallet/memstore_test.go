@@ -74,3 +74,31 @@ func TestShardText(t *testing.T) {
 		}
 	}
 }
+
+// TestAccIndex checks that accounts are found whether they are in the
+// snapshot or among the fresh ones, across snapshot rebuilds.
+func TestAccIndex(t *testing.T) {
+	var x accIndex
+	var accs []*memAccount
+	rebuilt := 0
+	for i := range 300 {
+		a := &memAccount{id: "a" + strconv.Itoa(i)}
+		x.add(a)
+		accs = append(accs, a)
+		before := x.snap.Load()
+		for j, b := range accs {
+			if got := x.get(b.id); got != b {
+				t.Fatalf("after %d accounts: get(%q) = %v", i+1, accs[j].id, got)
+			}
+		}
+		if x.get("missing") != nil {
+			t.Fatal("get of a missing account found one")
+		}
+		if x.snap.Load() != before {
+			rebuilt++
+		}
+	}
+	if rebuilt == 0 || rebuilt == 300 {
+		t.Fatalf("snapshot rebuilt %d times in 300 additions", rebuilt)
+	}
+}

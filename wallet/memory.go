@@ -97,18 +97,12 @@ func (l *MemoryLedger) accountAt(i uint32) *memAccount {
 
 type memShard struct {
 	mu      sync.Mutex
-	m       map[uint64]uint32   // hash of a transfer ID -> its record
-	coll    map[string]collided // IDs whose hash another ID of the shard has in m
+	ids     idTable             // transfer IDs -> records
 	fails   map[uint32]*memFail // records that failed: their contents and error
 	nrec    uint32
 	recs    chunkDir[recChunk]
 	texts   chunkDir[textChunk]
 	textOff uint32 // in the last text chunk
-}
-
-type collided struct {
-	h   uint64
-	rec uint32
 }
 
 // memFail is what a failed transfer recorded: its contents as posted (for
@@ -158,49 +152,96 @@ func (sh *memShard) newRecord(shard uint8, t *Transfer) *memRecord {
 	return r
 }
 
+// idTable maps transfer IDs to the records of a shard: open addressing
+// with linear probing over one uint64 per slot, the upper 32 bits of the
+// ID's hash (which also give the slot) beside the record's index + 1 (0:
+// empty). A lookup usually reads one cache line; a slot whose hash bits
+// match is checked against the stored ID, so equal hash bits of different
+// IDs only cost a comparison. It stays at most 3/4 full.
+type idTable struct {
+	slots []uint64
+	n     int
+}
+
+func idHash(h uint64) uint32 { return uint32(h >> 32) }
+
 // find returns the record of the transfer ID id whose hash is h, or nil.
 // The caller holds sh.mu.
 func (sh *memShard) find(h uint64, id string) *memRecord {
-	i, ok := sh.m[h]
-	if !ok {
+	t := &sh.ids
+	if len(t.slots) == 0 {
 		return nil
 	}
-	if r := sh.rec(i); string(sh.id(r)) == id {
-		return r
+	mask, fp := uint32(len(t.slots)-1), idHash(h)
+	for i := fp & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return nil
+		}
+		if uint32(s>>32) == fp {
+			if r := sh.rec(uint32(s) - 1); string(sh.id(r)) == id {
+				return r
+			}
+		}
 	}
-	if c, ok := sh.coll[id]; ok {
-		return sh.rec(c.rec)
-	}
-	return nil
 }
 
 // insert maps id (hash h), which find did not find, to record r. The
 // caller holds sh.mu.
-func (sh *memShard) insert(h uint64, id string, r *memRecord) {
-	if _, taken := sh.m[h]; taken {
-		if sh.coll == nil {
-			sh.coll = make(map[string]collided)
+func (sh *memShard) insert(h uint64, r *memRecord) {
+	t := &sh.ids
+	if (t.n+1)*4 > len(t.slots)*3 {
+		old := t.slots
+		t.slots = make([]uint64, max(64, 2*len(old)))
+		for _, s := range old {
+			if s != 0 {
+				t.put(s)
+			}
 		}
-		sh.coll[id] = collided{h: h, rec: r.idx}
-		return
 	}
-	sh.m[h] = r.idx
+	t.put(uint64(idHash(h))<<32 | uint64(r.idx+1))
+	t.n++
 }
 
-// remove unmaps id (hash h), which find found. The caller holds sh.mu.
-func (sh *memShard) remove(h uint64, id string) {
-	if i, ok := sh.m[h]; ok && string(sh.id(sh.rec(i))) == id {
-		delete(sh.m, h)
-		for cid, c := range sh.coll { // an ID of the same hash takes its place
-			if c.h == h {
-				delete(sh.coll, cid)
-				sh.m[h] = c.rec
+func (t *idTable) put(s uint64) {
+	mask := uint32(len(t.slots) - 1)
+	i := uint32(s>>32) & mask
+	for t.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = s
+}
+
+// remove unmaps the record r of id (hash h), which find found. The caller
+// holds sh.mu.
+func (sh *memShard) remove(h uint64, r *memRecord) {
+	t := &sh.ids
+	mask, want := uint32(len(t.slots)-1), uint64(idHash(h))<<32|uint64(r.idx+1)
+	i := idHash(h) & mask
+	for t.slots[i] != want {
+		if t.slots[i] == 0 {
+			return
+		}
+		i = (i + 1) & mask
+	}
+	// Backward-shift deletion: move later slots of the run that may sit
+	// at i (their home is not cyclically in (i, j]) so no probe stops early.
+	for j := i; ; {
+		t.slots[i] = 0
+		for {
+			j = (j + 1) & mask
+			s := t.slots[j]
+			if s == 0 {
+				t.n--
+				return
+			}
+			if home := uint32(s>>32) & mask; (j-home)&mask >= (j-i)&mask {
+				t.slots[i] = s
+				i = j
 				break
 			}
 		}
-		return
 	}
-	delete(sh.coll, id)
 }
 
 // fail returns what the failed record r recorded.
@@ -323,9 +364,6 @@ func NewMemoryLedger(opts ...MemoryOption) *MemoryLedger {
 	l := &MemoryLedger{now: time.Now, seed: maphash.MakeSeed()}
 	for _, o := range opts {
 		o(l)
-	}
-	for i := range l.shards {
-		l.shards[i].m = make(map[uint64]uint32)
 	}
 	return l
 }
@@ -672,7 +710,7 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		r := sh.find(op.h, op.t.ID)
 		if r == nil {
 			op.rec = sh.newRecord(s, &op.t)
-			sh.insert(op.h, op.t.ID, op.rec)
+			sh.insert(op.h, op.rec)
 		}
 		sh.mu.Unlock()
 		if r != nil {
@@ -919,7 +957,7 @@ func (l *MemoryLedger) release(ops []memOp, failed int, ferr error) {
 			continue
 		}
 		sh.mu.Lock()
-		sh.remove(op.h, op.t.ID)
+		sh.remove(op.h, op.rec)
 		sh.mu.Unlock()
 		op.rec.state.Store(recAbandoned) // wakes waiters, who find the ID gone
 		op.rec = nil

@@ -889,12 +889,14 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 			}
 		}
 		r.state.Store(recDone)
-		t := op.t
+		out := &res[i] // written in place: a Result is 216 bytes
+		out.Transfer = op.t
+		t := &out.Transfer
 		t.Debit, t.Credit, t.Currency = op.key.debit, op.key.credit, op.key.cur
 		if t.Amount.Sign() == 0 || op.amount != op.units {
 			t.Amount = op.key.cur.FromMinor(op.amount)
 		}
-		res[i] = Result{Transfer: t, Time: now, ExpiresAt: micros(r.expires), Status: st}
+		out.Time, out.ExpiresAt, out.Status = now, micros(r.expires), st
 	}
 	return res, nil, nil
 }

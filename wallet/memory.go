@@ -40,10 +40,10 @@ func WithClock(now func() time.Time) MemoryOption {
 // collector has nothing in it to scan: records live in fixed-size chunks
 // and name their accounts, their hold and their strings (ID, code,
 // reference, copied into per-shard text chunks) by index; history entries
-// name their record by index; the ID map is keyed by a 64-bit hash of the
-// ID (computed once per transfer, also choosing the shard), each hit
-// checked against the stored ID, with the rare IDs whose hash another ID
-// of the shard already has kept in a small map of their own.
+// name their record by index; each shard's ID index is an open-addressing
+// table of hash bits and record indexes (see idTable), the hash computed
+// once per transfer and also choosing the shard, each hit checked against
+// the stored ID. Accounts are found through a read-mostly snapshot map.
 type MemoryLedger struct {
 	now      func() time.Time
 	seed     maphash.Seed
@@ -157,7 +157,8 @@ func (sh *memShard) newRecord(shard uint8, t *Transfer) *memRecord {
 // ID's hash (which also give the slot) beside the record's index + 1 (0:
 // empty). A lookup usually reads one cache line; a slot whose hash bits
 // match is checked against the stored ID, so equal hash bits of different
-// IDs only cost a comparison. It stays at most 3/4 full.
+// IDs only cost a comparison. It stays at most 3/4 full. (A shard would
+// need 2^32-1 records, some 400 GiB, before an index + 1 wrapped.)
 type idTable struct {
 	slots []uint64
 	n     int
@@ -463,7 +464,7 @@ func (l *MemoryLedger) CreateAccounts(ctx context.Context, accounts ...Account) 
 		seen[a.ID] = a
 	}
 	if uint64(l.nacc)+uint64(len(accounts)) > math.MaxUint32 {
-		return fmt.Errorf("%w: the ledger holds its most accounts", ErrInvalidAccount)
+		return fmt.Errorf("%w: the ledger is full (%d accounts)", ErrInvalidAccount, l.nacc)
 	}
 	for _, a := range accounts {
 		if l.account(a.ID) == nil {

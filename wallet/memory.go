@@ -48,9 +48,9 @@ type MemoryLedger struct {
 	now      func() time.Time
 	seed     maphash.Seed
 	createMu sync.Mutex
-	accounts accIndex           // ID -> account
-	accDir   chunkDir[accChunk] // index -> *memAccount; grown under createMu
-	nacc     uint32             // accounts created; under createMu
+	accounts accIndex              // ID -> account
+	accDir   chunkDir[*memAccount] // index -> account; grown under createMu
+	nacc     uint32                // accounts created; under createMu
 	shards   [memShards]memShard
 
 	expMu    sync.Mutex
@@ -59,36 +59,45 @@ type MemoryLedger struct {
 
 const memShards = 256
 
-// chunkDir is a growable table of fixed-size chunks that readers index
-// without a lock. The writer (holding the lock that guards growth) appends
-// chunks to own and publishes the directory through pub; chunks never move,
-// and a reader only indexes chunks published before the index it holds was.
-type chunkDir[C any] struct {
-	pub atomic.Pointer[[]*C]
-	own []*C
+// chunkDir is a growable table of chunks that readers index without a
+// lock. The writer (holding the lock that guards growth) appends chunks to
+// own and publishes the directory through pub; chunks never move, and a
+// reader only indexes chunks published before the index it holds was.
+type chunkDir[T any] struct {
+	pub atomic.Pointer[[][]T]
+	own [][]T
 }
 
-func (d *chunkDir[C]) grow() *C {
-	c := new(C)
+func (d *chunkDir[T]) grow(n int) []T {
+	c := make([]T, n)
 	d.own = append(d.own, c)
 	own := d.own
 	d.pub.Store(&own)
 	return c
 }
 
-func (d *chunkDir[C]) at(i uint32) *C { return (*d.pub.Load())[i] }
+func (d *chunkDir[T]) at(i uint32) []T { return (*d.pub.Load())[i] }
 
+// Chunks start small and grow, so that a ledger of a few transfers, whose
+// IDs spread over all shards, stays small (tests and examples make many).
 const (
-	accChunkSize  = 1024
-	recChunkSize  = 256
-	textChunkSize = 64 << 10 // holds any record's strings: 3 * MaxIDLength
+	accChunkSize = 256
+	recFirst     = 8   // records in a shard's first chunk; the next ones double
+	recMax       = 256 // up to this many (about 100 bytes each)
+	recSmall     = recFirst * (recMax/recFirst*2 - 1)
+	textFirst    = 1 << 10 // bytes in a shard's first text chunk; the next ones double
+	textMax      = 64 << 10
 )
 
-type (
-	accChunk  [accChunkSize]*memAccount
-	recChunk  [recChunkSize]memRecord
-	textChunk [textChunkSize]byte
-)
+// recSlot returns the chunk and offset of a shard's record i.
+func recSlot(i uint32) (chunk, off uint32) {
+	if i >= recSmall {
+		i -= recSmall
+		return uint32(bits.Len(recMax/recFirst)) + i/recMax, i % recMax
+	}
+	k := uint32(bits.Len32(i/recFirst+1) - 1)
+	return k, i - recFirst*(1<<k-1)
+}
 
 // accountAt returns the account with index i.
 func (l *MemoryLedger) accountAt(i uint32) *memAccount {
@@ -100,8 +109,8 @@ type memShard struct {
 	ids     idTable             // transfer IDs -> records
 	fails   map[uint32]*memFail // records that failed: their contents and error
 	nrec    uint32
-	recs    chunkDir[recChunk]
-	texts   chunkDir[textChunk]
+	recs    chunkDir[memRecord]
+	texts   chunkDir[byte]
 	textOff uint32 // in the last text chunk
 }
 
@@ -115,7 +124,8 @@ type memFail struct {
 
 // rec returns the shard's record with index i.
 func (sh *memShard) rec(i uint32) *memRecord {
-	return &sh.recs.at(i / recChunkSize)[i%recChunkSize]
+	c, o := recSlot(i)
+	return &sh.recs.at(c)[o]
 }
 
 // text returns the stored strings of r (ID, code and reference, in a row).
@@ -129,18 +139,16 @@ func (sh *memShard) id(r *memRecord) []byte { return sh.text(r)[:r.idLen] }
 // reference. The caller holds sh.mu.
 func (sh *memShard) newRecord(shard uint8, t *Transfer) *memRecord {
 	i := sh.nrec
-	var c *recChunk
-	if i%recChunkSize == 0 {
-		c = sh.recs.grow()
-	} else {
-		c = sh.recs.own[i/recChunkSize]
+	ci, o := recSlot(i)
+	if int(ci) == len(sh.recs.own) {
+		sh.recs.grow(recFirst << min(ci, uint32(bits.Len(recMax/recFirst)-1)))
 	}
 	sh.nrec++
-	r := &c[i%recChunkSize]
+	r := &sh.recs.own[ci][o]
 	r.idx, r.shard = i, shard
 	n := uint32(len(t.ID) + len(t.Code) + len(t.Reference))
-	if len(sh.texts.own) == 0 || sh.textOff+n > textChunkSize {
-		sh.texts.grow()
+	if k := len(sh.texts.own); k == 0 || sh.textOff+n > uint32(len(sh.texts.own[k-1])) {
+		sh.texts.grow(max(textFirst<<min(k, bits.Len(textMax/textFirst)-1), int(n)))
 		sh.textOff = 0
 	}
 	tc := len(sh.texts.own) - 1
@@ -477,13 +485,10 @@ func (l *MemoryLedger) CreateAccounts(ctx context.Context, accounts ...Account) 
 // addAccount gives a its index and publishes it. The caller holds createMu.
 func (l *MemoryLedger) addAccount(a *memAccount) {
 	a.idx = l.nacc
-	var c *accChunk
 	if a.idx%accChunkSize == 0 {
-		c = l.accDir.grow()
-	} else {
-		c = l.accDir.own[a.idx/accChunkSize]
+		l.accDir.grow(accChunkSize)
 	}
-	c[a.idx%accChunkSize] = a
+	l.accDir.own[a.idx/accChunkSize][a.idx%accChunkSize] = a
 	l.nacc++
 	l.accounts.add(a)
 }

@@ -53,12 +53,12 @@ func TestShardText(t *testing.T) {
 	long := strings.Repeat("x", MaxIDLength)
 	var recs []*memRecord
 	var ts []Transfer
-	for i := range 1000 { // about 770 KiB of text: a dozen chunks
+	for i := range 3000 { // some 2 MiB of text: many chunks, past the growing ones
 		tr := Transfer{ID: strconv.Itoa(i) + long[:MaxIDLength-len(strconv.Itoa(i))], Code: long[:i%MaxIDLength], Reference: long[:MaxIDLength-i%3]}
 		recs = append(recs, sh.newRecord(0, &tr))
 		ts = append(ts, tr)
 	}
-	if len(sh.texts.own) < 10 || len(sh.recs.own) != 4 {
+	if len(sh.texts.own) < 10 || len(sh.recs.own) != 16 { // 8 + 16 + ... + 256, then 256 ten times
 		t.Fatalf("%d text chunks, %d record chunks", len(sh.texts.own), len(sh.recs.own))
 	}
 	for i, r := range recs {

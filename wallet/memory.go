@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -534,20 +535,32 @@ func (l *MemoryLedger) History(ctx context.Context, account string, q HistoryQue
 		}
 	}
 	a.mu.Unlock()
+	// The page's strings are copied out in one allocation.
+	size := 0
+	for _, e := range page {
+		size += len(l.shards[e.shard].text(l.shards[e.shard].rec(e.rec)))
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, e := range page {
+		sb.Write(l.shards[e.shard].text(l.shards[e.shard].rec(e.rec)))
+	}
+	all := sb.String()
 	out := HistoryPage{Entries: make([]Entry, 0, len(page)), Next: after}
 	for i, e := range page {
 		sh := &l.shards[e.shard]
 		r := sh.rec(e.rec)
-		text := sh.text(r)
+		text := all[:int(r.idLen)+int(r.codeLen)+int(r.refLen)]
+		all = all[len(text):]
 		cp := r.debit
 		if e.debited {
 			cp = r.credit
 		}
 		out.Entries = append(out.Entries, Entry{
-			Account: a.id, Seq: after + int64(i) + 1, TransferID: string(text[:r.idLen]), Kind: e.kind,
+			Account: a.id, Seq: after + int64(i) + 1, TransferID: text[:r.idLen], Kind: e.kind,
 			Debited: e.debited, Counterparty: l.accountAt(cp).id,
-			Code:      string(text[r.idLen : r.idLen+r.codeLen]),
-			Reference: string(text[r.idLen+r.codeLen:]),
+			Code:      text[r.idLen : r.idLen+r.codeLen],
+			Reference: text[r.idLen+r.codeLen:],
 			Currency:  a.cur,
 			Change:    e.after.Sub(prev).Decimal(a.id, a.cur, a.flags),
 			After:     e.after.Decimal(a.id, a.cur, a.flags),
@@ -598,10 +611,10 @@ func (l *MemoryLedger) result(r *memRecord, t *Transfer) Result {
 		res.Transfer.ID, res.Transfer.HoldID, res.Transfer.Code, res.Transfer.Reference = t.ID, t.HoldID, t.Code, t.Reference
 		return res
 	}
-	text := l.shards[r.shard].text(r)
-	res.Transfer.ID = string(text[:r.idLen])
-	res.Transfer.Code = string(text[r.idLen : r.idLen+r.codeLen])
-	res.Transfer.Reference = string(text[r.idLen+r.codeLen:])
+	text := string(l.shards[r.shard].text(r)) // one allocation for the three
+	res.Transfer.ID = text[:r.idLen]
+	res.Transfer.Code = text[r.idLen : r.idLen+r.codeLen]
+	res.Transfer.Reference = text[r.idLen+r.codeLen:]
 	if r.kind == KindCommit || r.kind == KindVoid {
 		hs := &l.shards[r.holdShard]
 		res.Transfer.HoldID = string(hs.id(hs.rec(r.hold)))

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,11 +36,22 @@ func WithClock(now func() time.Time) MemoryOption {
 // ascending ID order (so batches never deadlock), checks everything on
 // copies, then applies. Transfer IDs live in a sharded map. Batches that
 // touch disjoint accounts run in parallel; contention is per hot account.
+//
+// What grows with every transfer holds no Go pointer, so the garbage
+// collector has nothing in it to scan: records live in fixed-size chunks
+// and name their accounts, their hold and their strings (ID, code,
+// reference, copied into per-shard text chunks) by index; history entries
+// name their record by index; each shard's ID index is an open-addressing
+// table of hash bits and record indexes (see idTable), the hash computed
+// once per transfer and also choosing the shard, each hit checked against
+// the stored ID. Accounts are found through a read-mostly snapshot map.
 type MemoryLedger struct {
 	now      func() time.Time
 	seed     maphash.Seed
 	createMu sync.Mutex
-	accounts sync.Map // string -> *memAccount
+	accounts accIndex              // ID -> account
+	accDir   chunkDir[*memAccount] // index -> account; grown under createMu
+	nacc     uint32                // accounts created; under createMu
 	shards   [memShards]memShard
 
 	expMu    sync.Mutex
@@ -47,27 +60,213 @@ type MemoryLedger struct {
 
 const memShards = 256
 
-type memShard struct {
-	mu   sync.Mutex
-	m    map[string]*memRecord
-	slab []memRecord // records are allocated 64 at a time
-	_    [24]byte    // keep shards on separate cache lines
+// chunkDir is a growable table of chunks that readers index without a
+// lock. The writer (holding the lock that guards growth) appends chunks to
+// own and publishes the directory through pub; chunks never move, and a
+// reader only indexes chunks published before the index it holds was.
+type chunkDir[T any] struct {
+	pub atomic.Pointer[[][]T]
+	own [][]T
 }
 
-// newRecord returns a new record for id. The caller holds sh.mu.
-func (sh *memShard) newRecord(id string) *memRecord {
-	if len(sh.slab) == cap(sh.slab) {
-		sh.slab = make([]memRecord, 0, 64)
+func (d *chunkDir[T]) grow(n int) []T {
+	c := make([]T, n)
+	d.own = append(d.own, c)
+	own := d.own
+	d.pub.Store(&own)
+	return c
+}
+
+func (d *chunkDir[T]) at(i uint32) []T { return (*d.pub.Load())[i] }
+
+// Chunks start small and grow, so that a ledger of a few transfers, whose
+// IDs spread over all shards, stays small (tests and examples make many).
+const (
+	accChunkSize = 256
+	recFirst     = 8   // records in a shard's first chunk; the next ones double
+	recMax       = 256 // up to this many (about 100 bytes each)
+	recSmall     = recFirst * (recMax/recFirst*2 - 1)
+	textFirst    = 1 << 10 // bytes in a shard's first text chunk; the next ones double
+	textMax      = 64 << 10
+)
+
+// recSlot returns the chunk and offset of a shard's record i.
+func recSlot(i uint32) (chunk, off uint32) {
+	if i >= recSmall {
+		i -= recSmall
+		return uint32(bits.Len(recMax/recFirst)) + i/recMax, i % recMax
 	}
-	sh.slab = sh.slab[:len(sh.slab)+1]
-	r := &sh.slab[len(sh.slab)-1]
-	r.id = id
+	k := uint32(bits.Len32(i/recFirst+1) - 1)
+	return k, i - recFirst*(1<<k-1)
+}
+
+// accountAt returns the account with index i.
+func (l *MemoryLedger) accountAt(i uint32) *memAccount {
+	return l.accDir.at(i / accChunkSize)[i%accChunkSize]
+}
+
+type memShard struct {
+	mu      sync.Mutex
+	ids     idTable             // transfer IDs -> records
+	fails   map[uint32]*memFail // records that failed: their contents and error
+	nrec    uint32
+	recs    chunkDir[memRecord]
+	texts   chunkDir[byte]
+	textOff uint32 // in the last text chunk
+}
+
+// memFail is what a failed transfer recorded: its contents as posted (for
+// the idempotency check) and its error.
+type memFail struct {
+	id  string
+	key recKey
+	err error
+}
+
+// rec returns the shard's record with index i.
+func (sh *memShard) rec(i uint32) *memRecord {
+	c, o := recSlot(i)
+	return &sh.recs.at(c)[o]
+}
+
+// text returns the stored strings of r (ID, code and reference, in a row).
+func (sh *memShard) text(r *memRecord) []byte {
+	return sh.texts.at(r.textChunk)[r.textOff : r.textOff+uint32(r.idLen)+uint32(r.codeLen)+uint32(r.refLen)]
+}
+
+func (sh *memShard) id(r *memRecord) []byte { return sh.text(r)[:r.idLen] }
+
+// newRecord returns a new inflight record holding t's ID, code and
+// reference. The caller holds sh.mu.
+func (sh *memShard) newRecord(shard uint8, t *Transfer) *memRecord {
+	i := sh.nrec
+	ci, o := recSlot(i)
+	if int(ci) == len(sh.recs.own) {
+		sh.recs.grow(recFirst << min(ci, uint32(bits.Len(recMax/recFirst)-1)))
+	}
+	sh.nrec++
+	r := &sh.recs.own[ci][o]
+	r.idx, r.shard = i, shard
+	n := uint32(len(t.ID) + len(t.Code) + len(t.Reference))
+	if k := len(sh.texts.own); k == 0 || sh.textOff+n > uint32(len(sh.texts.own[k-1])) {
+		sh.texts.grow(max(textFirst<<min(k, bits.Len(textMax/textFirst)-1), int(n)))
+		sh.textOff = 0
+	}
+	tc := len(sh.texts.own) - 1
+	b := sh.texts.own[tc][sh.textOff : sh.textOff+n]
+	copy(b[copy(b, t.ID)+copy(b[len(t.ID):], t.Code):], t.Reference)
+	r.textChunk, r.textOff = uint32(tc), sh.textOff
+	r.idLen, r.codeLen, r.refLen = uint16(len(t.ID)), uint16(len(t.Code)), uint16(len(t.Reference))
+	sh.textOff += n
 	return r
+}
+
+// idTable maps transfer IDs to the records of a shard: open addressing
+// with linear probing over one uint64 per slot, the upper 32 bits of the
+// ID's hash (which also give the slot) beside the record's index + 1 (0:
+// empty). A lookup usually reads one cache line; a slot whose hash bits
+// match is checked against the stored ID, so equal hash bits of different
+// IDs only cost a comparison. It stays at most 3/4 full. (A shard would
+// need 2^32-1 records, some 400 GiB, before an index + 1 wrapped.)
+type idTable struct {
+	slots []uint64
+	n     int
+}
+
+func idHash(h uint64) uint32 { return uint32(h >> 32) }
+
+// find returns the record of the transfer ID id whose hash is h, or nil.
+// The caller holds sh.mu.
+func (sh *memShard) find(h uint64, id string) *memRecord {
+	t := &sh.ids
+	if len(t.slots) == 0 {
+		return nil
+	}
+	mask, fp := uint32(len(t.slots)-1), idHash(h)
+	for i := fp & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return nil
+		}
+		if uint32(s>>32) == fp {
+			if r := sh.rec(uint32(s) - 1); string(sh.id(r)) == id {
+				return r
+			}
+		}
+	}
+}
+
+// insert maps id (hash h), which find did not find, to record r. The
+// caller holds sh.mu.
+func (sh *memShard) insert(h uint64, r *memRecord) {
+	t := &sh.ids
+	if (t.n+1)*4 > len(t.slots)*3 {
+		old := t.slots
+		t.slots = make([]uint64, max(64, 2*len(old)))
+		for _, s := range old {
+			if s != 0 {
+				t.put(s)
+			}
+		}
+	}
+	t.put(uint64(idHash(h))<<32 | uint64(r.idx+1))
+	t.n++
+}
+
+func (t *idTable) put(s uint64) {
+	mask := uint32(len(t.slots) - 1)
+	i := uint32(s>>32) & mask
+	for t.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = s
+}
+
+// remove unmaps the record r of id (hash h), which find found. The caller
+// holds sh.mu.
+func (sh *memShard) remove(h uint64, r *memRecord) {
+	t := &sh.ids
+	mask, want := uint32(len(t.slots)-1), uint64(idHash(h))<<32|uint64(r.idx+1)
+	i := idHash(h) & mask
+	for t.slots[i] != want {
+		if t.slots[i] == 0 {
+			return
+		}
+		i = (i + 1) & mask
+	}
+	// Backward-shift deletion: move later slots of the run that may sit
+	// at i (their home is not cyclically in (i, j]) so no probe stops early.
+	for j := i; ; {
+		t.slots[i] = 0
+		for {
+			j = (j + 1) & mask
+			s := t.slots[j]
+			if s == 0 {
+				t.n--
+				return
+			}
+			if home := uint32(s>>32) & mask; (j-home)&mask >= (j-i)&mask {
+				t.slots[i] = s
+				i = j
+				break
+			}
+		}
+	}
+}
+
+// fail returns what the failed record r recorded.
+func (l *MemoryLedger) fail(r *memRecord) *memFail {
+	sh := &l.shards[r.shard]
+	sh.mu.Lock()
+	f := sh.fails[r.idx]
+	sh.mu.Unlock()
+	return f
 }
 
 type memAccount struct {
 	mu    sync.Mutex
 	id    string
+	idx   uint32
 	cur   Currency
 	flags Flags
 	bal   MinorBalance
@@ -112,16 +311,20 @@ func (g *entryLog) at(k int) *memEntry {
 	return &g.chunks[i][k-logFirst*(1<<i-1)]
 }
 
+// memEntry is one history entry; it names its record by shard and index.
 type memEntry struct {
-	rec     *memRecord
-	kind    Kind
-	debited bool
 	after   MinorBalance
 	at      int64 // unix microseconds
+	rec     uint32
+	shard   uint8
+	kind    Kind
+	debited bool
 }
 
 // recKey is the contents of a transfer compared for idempotency, normalized
 // (commits and voids carry their hold's accounts, currency and amount).
+// Records keep it in their own fields (see memRecord.same); failed ones
+// keep it whole in a memFail.
 type recKey struct {
 	kind          Kind
 	debit, credit string
@@ -140,18 +343,30 @@ const (
 	recAbandoned // reserved by a batch that then failed on another transfer; gone from the map
 )
 
+// memRecord is a transfer recorded by the ledger. It holds no Go pointer.
+// Its fields are written by the batch that reserved it before it leaves
+// recInflight; a failed one's contents are in its shard's fails.
 type memRecord struct {
-	id       string
-	key      recKey
-	state    atomic.Uint32
-	status   atomic.Uint32 // holds: a Status
-	err      error         // when failed
-	amount   int64         // what moved: held, committed or released
-	at       int64         // unix microseconds
-	expires  int64         // unix microseconds; 0: never
-	hold     *memRecord    // commits and voids
-	debitAc  *memAccount
-	creditAc *memAccount
+	state     atomic.Uint32
+	status    atomic.Uint32 // holds: a Status
+	idx       uint32        // in its shard
+	shard     uint8
+	kind      Kind
+	upTo      bool
+	debit     uint32 // account indexes
+	credit    uint32
+	hold      uint32 // commits and voids: the hold's index in holdShard
+	holdShard uint8
+	textChunk uint32
+	textOff   uint32
+	idLen     uint16
+	codeLen   uint16
+	refLen    uint16
+	units     int64 // the normalized amount compared for idempotency
+	amount    int64 // what moved: held, committed or released
+	at        int64 // unix microseconds
+	expires   int64 // unix microseconds; 0: never
+	timeout   time.Duration
 }
 
 // NewMemoryLedger returns an empty in-memory ledger.
@@ -160,9 +375,6 @@ func NewMemoryLedger(opts ...MemoryOption) *MemoryLedger {
 	for _, o := range opts {
 		o(l)
 	}
-	for i := range l.shards {
-		l.shards[i].m = make(map[string]*memRecord)
-	}
 	return l
 }
 
@@ -170,15 +382,69 @@ var _ Ledger = (*MemoryLedger)(nil)
 
 func (l *MemoryLedger) clock() time.Time { return l.now().UTC().Truncate(time.Microsecond) }
 
-func (l *MemoryLedger) shard(id string) *memShard {
-	return &l.shards[maphash.String(l.seed, id)%memShards]
+// lookup returns the record of a transfer ID, or nil.
+func (l *MemoryLedger) lookup(id string) *memRecord {
+	h := maphash.String(l.seed, id)
+	sh := &l.shards[h%memShards]
+	sh.mu.Lock()
+	r := sh.find(h, id)
+	sh.mu.Unlock()
+	return r
 }
 
 func (l *MemoryLedger) account(id string) *memAccount {
-	if a, ok := l.accounts.Load(id); ok {
-		return a.(*memAccount)
+	return l.accounts.get(id)
+}
+
+// accIndex maps account IDs to accounts. Accounts are few next to
+// transfers and never removed, so reads go to an immutable snapshot map
+// behind an atomic pointer without a lock; accounts created since the
+// snapshot are in fresh, under mu, until enough reads have missed the
+// snapshot to pay for building a new one (a copy of at most 8 entries per
+// miss, amortized).
+type accIndex struct {
+	snap   atomic.Pointer[map[string]*memAccount]
+	mu     sync.Mutex
+	fresh  map[string]*memAccount
+	misses int
+}
+
+func (x *accIndex) get(id string) *memAccount {
+	if m := x.snap.Load(); m != nil {
+		if a, ok := (*m)[id]; ok {
+			return a
+		}
 	}
-	return nil
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var old map[string]*memAccount
+	if m := x.snap.Load(); m != nil { // it may have been replaced since
+		old = *m
+		if a, ok := old[id]; ok {
+			return a
+		}
+	}
+	if len(x.fresh) == 0 {
+		return nil
+	}
+	a := x.fresh[id]
+	if x.misses++; x.misses > (len(old)+len(x.fresh))/8 {
+		m := make(map[string]*memAccount, len(old)+len(x.fresh))
+		maps.Copy(m, old)
+		maps.Copy(m, x.fresh)
+		x.snap.Store(&m)
+		x.fresh, x.misses = nil, 0
+	}
+	return a
+}
+
+func (x *accIndex) add(a *memAccount) {
+	x.mu.Lock()
+	if x.fresh == nil {
+		x.fresh = make(map[string]*memAccount)
+	}
+	x.fresh[a.id] = a
+	x.mu.Unlock()
 }
 
 // CreateAccounts implements Ledger.
@@ -206,12 +472,26 @@ func (l *MemoryLedger) CreateAccounts(ctx context.Context, accounts ...Account) 
 		}
 		seen[a.ID] = a
 	}
+	if uint64(l.nacc)+uint64(len(accounts)) > math.MaxUint32 {
+		return fmt.Errorf("%w: the ledger is full (%d accounts)", ErrInvalidAccount, l.nacc)
+	}
 	for _, a := range accounts {
 		if l.account(a.ID) == nil {
-			l.accounts.Store(a.ID, &memAccount{id: a.ID, cur: a.Currency, flags: a.Flags})
+			l.addAccount(&memAccount{id: a.ID, cur: a.Currency, flags: a.Flags})
 		}
 	}
 	return nil
+}
+
+// addAccount gives a its index and publishes it. The caller holds createMu.
+func (l *MemoryLedger) addAccount(a *memAccount) {
+	a.idx = l.nacc
+	if a.idx%accChunkSize == 0 {
+		l.accDir.grow(accChunkSize)
+	}
+	l.accDir.own[a.idx/accChunkSize][a.idx%accChunkSize] = a
+	l.nacc++
+	l.accounts.add(a)
 }
 
 // Balance implements Ledger.
@@ -255,20 +535,36 @@ func (l *MemoryLedger) History(ctx context.Context, account string, q HistoryQue
 		}
 	}
 	a.mu.Unlock()
+	// The page's strings are copied out in one allocation.
+	size := 0
+	for _, e := range page {
+		size += len(l.shards[e.shard].text(l.shards[e.shard].rec(e.rec)))
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, e := range page {
+		sb.Write(l.shards[e.shard].text(l.shards[e.shard].rec(e.rec)))
+	}
+	all := sb.String()
 	out := HistoryPage{Entries: make([]Entry, 0, len(page)), Next: after}
 	for i, e := range page {
-		r := e.rec
-		cp := r.key.debit
+		sh := &l.shards[e.shard]
+		r := sh.rec(e.rec)
+		text := all[:int(r.idLen)+int(r.codeLen)+int(r.refLen)]
+		all = all[len(text):]
+		cp := r.debit
 		if e.debited {
-			cp = r.key.credit
+			cp = r.credit
 		}
 		out.Entries = append(out.Entries, Entry{
-			Account: a.id, Seq: after + int64(i) + 1, TransferID: r.id, Kind: e.kind,
-			Debited: e.debited, Counterparty: cp, Code: r.key.code, Reference: r.key.ref,
-			Currency: a.cur,
-			Change:   e.after.Sub(prev).Decimal(a.id, a.cur, a.flags),
-			After:    e.after.Decimal(a.id, a.cur, a.flags),
-			Time:     time.UnixMicro(e.at).UTC(),
+			Account: a.id, Seq: after + int64(i) + 1, TransferID: text[:r.idLen], Kind: e.kind,
+			Debited: e.debited, Counterparty: l.accountAt(cp).id,
+			Code:      text[r.idLen : r.idLen+r.codeLen],
+			Reference: text[r.idLen+r.codeLen:],
+			Currency:  a.cur,
+			Change:    e.after.Sub(prev).Decimal(a.id, a.cur, a.flags),
+			After:     e.after.Decimal(a.id, a.cur, a.flags),
+			Time:      time.UnixMicro(e.at).UTC(),
 		})
 		prev = e.after
 	}
@@ -283,18 +579,16 @@ func (l *MemoryLedger) Lookup(ctx context.Context, id string) (Result, error) {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
-		sh := l.shard(id)
-		sh.mu.Lock()
-		r := sh.m[id]
-		sh.mu.Unlock()
+		r := l.lookup(id)
 		if r == nil {
 			return Result{}, fmt.Errorf("%w: %q", ErrTransferNotFound, id)
 		}
 		switch r.state.Load() {
 		case recDone:
-			return r.result(true), nil
+			return l.result(r, nil), nil
 		case recFailed:
-			return r.result(true), &TransferError{ID: id, Existed: true, Err: r.err}
+			f := l.fail(r)
+			return f.result(), &TransferError{ID: id, Existed: true, Err: f.err}
 		case recAbandoned:
 			continue
 		}
@@ -304,19 +598,55 @@ func (l *MemoryLedger) Lookup(ctx context.Context, id string) (Result, error) {
 	}
 }
 
-func (r *memRecord) result(existed bool) Result {
-	k := &r.key
+// result returns the Result of the done record r. Its strings are taken
+// from t when given (a transfer of the same contents), else copied.
+func (l *MemoryLedger) result(r *memRecord, t *Transfer) Result {
+	d, c := l.accountAt(r.debit), l.accountAt(r.credit)
 	res := Result{
-		Transfer: Transfer{ID: r.id, Kind: k.kind, Debit: k.debit, Credit: k.credit,
-			Amount: k.cur.FromMinor(r.amount), Currency: k.cur, HoldID: k.holdID,
-			UpTo: k.upTo, Timeout: k.timeout, Code: k.code, Reference: k.ref},
-		Existed: existed, Time: time.UnixMicro(r.at).UTC(), ExpiresAt: micros(r.expires), Status: Status(r.status.Load()),
+		Transfer: Transfer{Kind: r.kind, Debit: d.id, Credit: c.id, Amount: d.cur.FromMinor(r.amount),
+			Currency: d.cur, UpTo: r.upTo, Timeout: r.timeout},
+		Existed: true, Time: time.UnixMicro(r.at).UTC(), ExpiresAt: micros(r.expires), Status: Status(r.status.Load()),
 	}
-	if r.state.Load() == recFailed {
-		res.Transfer.Amount = k.cur.FromMinor(k.units)
-		res.Status = StatusNone
+	if t != nil {
+		res.Transfer.ID, res.Transfer.HoldID, res.Transfer.Code, res.Transfer.Reference = t.ID, t.HoldID, t.Code, t.Reference
+		return res
+	}
+	text := string(l.shards[r.shard].text(r)) // one allocation for the three
+	res.Transfer.ID = text[:r.idLen]
+	res.Transfer.Code = text[r.idLen : r.idLen+r.codeLen]
+	res.Transfer.Reference = text[r.idLen+r.codeLen:]
+	if r.kind == KindCommit || r.kind == KindVoid {
+		hs := &l.shards[r.holdShard]
+		res.Transfer.HoldID = string(hs.id(hs.rec(r.hold)))
 	}
 	return res
+}
+
+// result returns the Result of a failed transfer: its contents as posted.
+func (f *memFail) result() Result {
+	k := &f.key
+	return Result{
+		Transfer: Transfer{ID: f.id, Kind: k.kind, Debit: k.debit, Credit: k.credit,
+			Amount: k.cur.FromMinor(k.units), Currency: k.cur, HoldID: k.holdID,
+			UpTo: k.upTo, Timeout: k.timeout, Code: k.code, Reference: k.ref},
+		Existed: true, Time: time.UnixMicro(0).UTC(),
+	}
+}
+
+// same reports whether r, a done record, has the contents of op, whose
+// accounts and hold resolved. Equal account and hold records mean equal
+// IDs, and the currency is the accounts'.
+func (r *memRecord) same(sh *memShard, op *memOp) bool {
+	k := &op.key
+	if r.kind != k.kind || r.debit != op.debit.idx || r.credit != op.credit.idx || r.units != k.units ||
+		r.upTo != k.upTo || r.timeout != k.timeout || int(r.codeLen) != len(k.code) || int(r.refLen) != len(k.ref) {
+		return false
+	}
+	if h := op.hold; h != nil && (r.hold != h.idx || r.holdShard != h.shard) {
+		return false
+	}
+	text := sh.text(r)
+	return string(text[r.idLen:r.idLen+r.codeLen]) == k.code && string(text[r.idLen+r.codeLen:]) == k.ref
 }
 
 // waitSettled waits for a record another batch is writing to be settled.
@@ -333,6 +663,7 @@ func waitSettled(ctx context.Context, r *memRecord) error {
 // memOp is one transfer of a batch being posted.
 type memOp struct {
 	t        Transfer // a copy: a pointer into the caller's slice would make it escape
+	h        uint64   // hash of t.ID
 	key      recKey
 	given    int64 // amount as validated, in minor units
 	units    int64
@@ -366,14 +697,14 @@ func (l *MemoryLedger) Post(ctx context.Context, transfers ...Transfer) ([]Resul
 		if err != nil {
 			return nil, &TransferError{Index: i, ID: t.ID, Err: err}
 		}
-		ops = append(ops, memOp{t: t, given: units})
+		ops = append(ops, memOp{t: t, h: maphash.String(l.seed, t.ID), given: units})
 	}
 	if err := checkBatchIDs(transfers); err != nil {
 		return nil, err
 	}
 	for {
 		for i := range ops {
-			ops[i] = memOp{t: ops[i].t, given: ops[i].given, units: ops[i].given}
+			ops[i] = memOp{t: ops[i].t, h: ops[i].h, given: ops[i].given, units: ops[i].given}
 		}
 		res, wait, err := l.tryPost(ops)
 		if wait == nil {
@@ -392,12 +723,13 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 	// record makes concurrent posts of the same ID wait for the outcome).
 	for i := range ops {
 		op := &ops[i]
-		sh := l.shard(op.t.ID)
+		s := uint8(op.h % memShards)
+		sh := &l.shards[s]
 		sh.mu.Lock()
-		r := sh.m[op.t.ID]
+		r := sh.find(op.h, op.t.ID)
 		if r == nil {
-			op.rec = sh.newRecord(op.t.ID)
-			sh.m[op.t.ID] = op.rec
+			op.rec = sh.newRecord(s, &op.t)
+			sh.insert(op.h, op.rec)
 		}
 		sh.mu.Unlock()
 		if r != nil {
@@ -419,19 +751,35 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 			l.release(ops, -1, nil)
 			return nil, wait, nil
 		}
-		if op.rec != nil {
-			r := op.rec
-			r.key, r.hold, r.debitAc, r.creditAc = op.key, op.hold, op.debit, op.credit
+		if r := op.rec; r != nil && ferr == nil {
+			k := &op.key
+			r.kind, r.upTo, r.debit, r.credit = k.kind, k.upTo, op.debit.idx, op.credit.idx
+			r.units, r.timeout = k.units, k.timeout
+			if h := op.hold; h != nil {
+				r.hold, r.holdShard = h.idx, h.shard
+			}
 		}
-		var ae *AmountError
 		switch {
-		case ferr != nil && op.existing == nil && errors.As(ferr, &ae) && !errors.Is(ferr, ErrExceedsHold):
+		case ferr != nil && op.existing == nil && isMalformedAmount(ferr):
 			// A malformed amount (inexact or too large in the hold's currency) is not recorded.
 			bFail, bErr = i, &TransferError{Index: i, ID: op.t.ID, Err: ferr}
 		case ferr != nil && op.existing == nil:
 			bFail, bErr, bRecord = i, ferr, true
-		case ferr != nil, op.existing != nil && (op.existing.key != op.key || op.existing.state.Load() == recFailed):
-			bFail, bErr = i, replayOrConflict(i, op)
+		case op.existing != nil:
+			// Same contents as recorded: a failure is replayed, a success
+			// is a result; other contents conflict. A transfer that failed
+			// to resolve never has the contents of a success (accounts and
+			// holds do not change).
+			ex := op.existing
+			if ex.state.Load() == recFailed {
+				if f := l.fail(ex); f.key != op.key {
+					bFail, bErr = i, conflict(i, op)
+				} else {
+					bFail, bErr = i, &TransferError{Index: i, ID: op.t.ID, Existed: true, Err: f.err}
+				}
+			} else if ferr != nil || !ex.same(&l.shards[ex.shard], op) {
+				bFail, bErr = i, conflict(i, op)
+			}
 		}
 		if bFail < len(ops) {
 			break
@@ -470,6 +818,13 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		bals = append(bals, a.bal)
 	}
 	index := func(a *memAccount) int {
+		if len(locks) <= 8 {
+			for i, x := range locks {
+				if x == a {
+					return i
+				}
+			}
+		}
 		i, _ := slices.BinarySearchFunc(locks, a.id, func(x *memAccount, id string) int {
 			switch {
 			case x.id < id:
@@ -520,8 +875,8 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 		d.bal = addBal(d.bal, op.dDelta)
 		c.bal = addBal(c.bal, op.cDelta)
 		kind := op.key.kind
-		d.hist.add(memEntry{rec: r, kind: kind, debited: true, after: d.bal, at: at})
-		c.hist.add(memEntry{rec: r, kind: kind, after: c.bal, at: at})
+		d.hist.add(memEntry{rec: r.idx, shard: r.shard, kind: kind, debited: true, after: d.bal, at: at})
+		c.hist.add(memEntry{rec: r.idx, shard: r.shard, kind: kind, after: c.bal, at: at})
 		switch kind {
 		case KindHold:
 			r.status.Store(uint32(StatusPending))
@@ -539,7 +894,7 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 	for i := range ops {
 		op := &ops[i]
 		if op.existing != nil {
-			res[i] = op.existing.result(true)
+			res[i] = l.result(op.existing, &op.t)
 			continue
 		}
 		r := op.rec
@@ -548,17 +903,19 @@ func (l *MemoryLedger) tryPost(ops []memOp) (res []Result, wait *memRecord, err 
 			st = StatusPending
 			if r.expires != 0 {
 				l.expMu.Lock()
-				heap.Push(&l.expiring, r)
+				heap.Push(&l.expiring, expiry{at: r.expires, rec: r.idx, shard: r.shard})
 				l.expMu.Unlock()
 			}
 		}
 		r.state.Store(recDone)
-		t := op.t
+		out := &res[i] // written in place: a Result is 216 bytes
+		out.Transfer = op.t
+		t := &out.Transfer
 		t.Debit, t.Credit, t.Currency = op.key.debit, op.key.credit, op.key.cur
 		if t.Amount.Sign() == 0 || op.amount != op.units {
 			t.Amount = op.key.cur.FromMinor(op.amount)
 		}
-		res[i] = Result{Transfer: t, Time: now, ExpiresAt: micros(r.expires), Status: st}
+		out.Time, out.ExpiresAt, out.Status = now, micros(r.expires), st
 	}
 	return res, nil, nil
 }
@@ -588,12 +945,17 @@ func addBal(b, d MinorBalance) MinorBalance {
 		b.DebitsPending + d.DebitsPending, b.CreditsPending + d.CreditsPending}
 }
 
-func replayOrConflict(i int, op *memOp) error {
-	ex := op.existing
-	if ex.key != op.key {
-		return &TransferError{Index: i, ID: op.t.ID, Err: fmt.Errorf("%w: %q", ErrIdempotencyConflict, op.t.ID)}
-	}
-	return &TransferError{Index: i, ID: op.t.ID, Existed: true, Err: ex.err}
+// isMalformedAmount reports whether err is an amount the hold's currency
+// cannot take (inexact or too large), as opposed to a business failure. It
+// is a function of its own so that the *AmountError target of errors.As
+// does not escape to the heap on every post.
+func isMalformedAmount(err error) bool {
+	var ae *AmountError
+	return errors.As(err, &ae) && !errors.Is(err, ErrExceedsHold)
+}
+
+func conflict(i int, op *memOp) error {
+	return &TransferError{Index: i, ID: op.t.ID, Err: fmt.Errorf("%w: %q", ErrIdempotencyConflict, op.t.ID)}
 }
 
 // release drops the IDs this batch reserved, except that the one at index
@@ -604,14 +966,19 @@ func (l *MemoryLedger) release(ops []memOp, failed int, ferr error) {
 		if op.rec == nil {
 			continue
 		}
+		sh := &l.shards[op.rec.shard]
 		if i == failed {
-			op.rec.err = ferr
+			sh.mu.Lock()
+			if sh.fails == nil {
+				sh.fails = make(map[uint32]*memFail)
+			}
+			sh.fails[op.rec.idx] = &memFail{id: op.t.ID, key: op.key, err: ferr}
+			sh.mu.Unlock()
 			op.rec.state.Store(recFailed)
 			continue
 		}
-		sh := l.shard(op.t.ID)
 		sh.mu.Lock()
-		delete(sh.m, op.t.ID)
+		sh.remove(op.h, op.rec)
 		sh.mu.Unlock()
 		op.rec.state.Store(recAbandoned) // wakes waiters, who find the ID gone
 		op.rec = nil
@@ -624,23 +991,23 @@ func (l *MemoryLedger) resolve(op *memOp) (wait *memRecord, ferr error) {
 	op.key = recKey{kind: t.Kind, debit: t.Debit, credit: t.Credit, cur: t.Currency, holdID: t.HoldID,
 		units: op.units, upTo: t.UpTo, timeout: t.Timeout, code: t.Code, ref: t.Reference}
 	if t.Kind == KindCommit || t.Kind == KindVoid {
-		sh := l.shard(t.HoldID)
-		sh.mu.Lock()
-		h := sh.m[t.HoldID]
-		sh.mu.Unlock()
+		h := l.lookup(t.HoldID)
 		if h != nil && (h.state.Load() == recInflight || h.state.Load() == recAbandoned) {
 			return h, nil
 		}
-		if h == nil || h.state.Load() != recDone || h.key.kind != KindHold {
+		if h == nil || h.state.Load() != recDone || h.kind != KindHold {
 			return nil, fmt.Errorf("%w: %q", ErrHoldNotFound, t.HoldID)
 		}
 		op.hold = h
-		if err := op.key.fromHold(t, h.key, h.amount); err != nil {
+		op.debit, op.credit = l.accountAt(h.debit), l.accountAt(h.credit)
+		if err := op.key.fromHold(t, op.debit, op.credit, h.amount); err != nil {
+			op.debit, op.credit = nil, nil
 			return nil, err
 		}
 		op.units = op.key.units
+	} else {
+		op.debit, op.credit = l.account(op.key.debit), l.account(op.key.credit)
 	}
-	op.debit, op.credit = l.account(op.key.debit), l.account(op.key.credit)
 	if op.debit == nil {
 		return nil, fmt.Errorf("%w: %q", ErrAccountNotFound, op.key.debit)
 	}
@@ -656,22 +1023,23 @@ func (l *MemoryLedger) resolve(op *memOp) (wait *memRecord, ferr error) {
 
 // fromHold normalizes a commit's or void's key from its hold: accounts,
 // currency, and amount (a commit of zero means all; a void releases all).
-func (k *recKey) fromHold(t *Transfer, hold recKey, held int64) error {
-	if (t.Debit != "" && t.Debit != hold.debit) || (t.Credit != "" && t.Credit != hold.credit) {
-		return fmt.Errorf("%w: accounts differ from hold %q (%q to %q)", ErrInvalidTransfer, t.HoldID, hold.debit, hold.credit)
+func (k *recKey) fromHold(t *Transfer, debit, credit *memAccount, held int64) error {
+	if (t.Debit != "" && t.Debit != debit.id) || (t.Credit != "" && t.Credit != credit.id) {
+		return fmt.Errorf("%w: accounts differ from hold %q (%q to %q)", ErrInvalidTransfer, t.HoldID, debit.id, credit.id)
 	}
-	if t.Currency != "" && t.Currency != hold.cur {
-		return fmt.Errorf("%w: %s, hold %q is in %s", ErrCurrencyMismatch, t.Currency, t.HoldID, hold.cur)
+	cur := debit.cur // a hold's accounts and transfer share one currency
+	if t.Currency != "" && t.Currency != cur {
+		return fmt.Errorf("%w: %s, hold %q is in %s", ErrCurrencyMismatch, t.Currency, t.HoldID, cur)
 	}
-	k.debit, k.credit, k.cur = hold.debit, hold.credit, hold.cur
+	k.debit, k.credit, k.cur = debit.id, credit.id, cur
 	if t.Kind == KindCommit && t.Amount.Sign() > 0 {
-		u, err := hold.cur.ToMinor(t.Amount)
+		u, err := cur.ToMinor(t.Amount)
 		if err != nil {
 			return err
 		}
 		k.units = u
 		if u > held {
-			return &AmountError{Amount: t.Amount, Currency: hold.cur, Err: ErrExceedsHold}
+			return &AmountError{Amount: t.Amount, Currency: cur, Err: ErrExceedsHold}
 		}
 		return nil
 	}
@@ -713,9 +1081,9 @@ func simulate(op *memOp, d, c *MinorBalance, now time.Time, resolved []*memRecor
 		}
 		switch {
 		case st == StatusExpired || (st == StatusPending && h.expires != 0 && now.UnixMicro() >= h.expires):
-			return fmt.Errorf("%w: %q expired at %s", ErrHoldExpired, h.id, micros(h.expires).Format(time.RFC3339Nano))
+			return fmt.Errorf("%w: %q expired at %s", ErrHoldExpired, op.t.HoldID, micros(h.expires).Format(time.RFC3339Nano))
 		case st != StatusPending:
-			return fmt.Errorf("%w: %q is %s", ErrHoldResolved, h.id, st)
+			return fmt.Errorf("%w: %q is %s", ErrHoldResolved, op.t.HoldID, st)
 		}
 		amt := k.units
 		if k.kind == KindVoid {
@@ -757,24 +1125,25 @@ func (l *MemoryLedger) ExpireHolds(ctx context.Context, limit int) (int, error) 
 	n := 0
 	for limit <= 0 || n < limit {
 		l.expMu.Lock()
-		if len(l.expiring) == 0 || at < l.expiring[0].expires {
+		if len(l.expiring) == 0 || at < l.expiring[0].at {
 			l.expMu.Unlock()
 			break
 		}
-		h := heap.Pop(&l.expiring).(*memRecord)
+		e := heap.Pop(&l.expiring).(expiry)
 		l.expMu.Unlock()
-		first, second := h.debitAc, h.creditAc
+		h := l.shards[e.shard].rec(e.rec)
+		d, c := l.accountAt(h.debit), l.accountAt(h.credit)
+		first, second := d, c
 		if second.id < first.id {
 			first, second = second, first
 		}
 		first.mu.Lock()
 		second.mu.Lock()
 		if Status(h.status.Load()) == StatusPending {
-			d, c := h.debitAc, h.creditAc
 			d.bal.DebitsPending -= h.amount
 			c.bal.CreditsPending -= h.amount
-			d.hist.add(memEntry{rec: h, kind: KindExpire, debited: true, after: d.bal, at: at})
-			c.hist.add(memEntry{rec: h, kind: KindExpire, after: c.bal, at: at})
+			d.hist.add(memEntry{rec: e.rec, shard: e.shard, kind: KindExpire, debited: true, after: d.bal, at: at})
+			c.hist.add(memEntry{rec: e.rec, shard: e.shard, kind: KindExpire, after: c.bal, at: at})
 			h.status.Store(uint32(StatusExpired))
 			n++
 		}
@@ -784,16 +1153,22 @@ func (l *MemoryLedger) ExpireHolds(ctx context.Context, limit int) (int, error) 
 	return n, nil
 }
 
-type expiryHeap []*memRecord
+// expiry is a hold with a timeout: when it expires and its record.
+type expiry struct {
+	at    int64 // unix microseconds
+	rec   uint32
+	shard uint8
+}
+
+type expiryHeap []expiry
 
 func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].expires < h[j].expires }
+func (h expiryHeap) Less(i, j int) bool { return h[i].at < h[j].at }
 func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(*memRecord)) }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiry)) }
 func (h *expiryHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
-	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
 	return x
 }

@@ -26,7 +26,7 @@ thanhtoan_setup_chromium() {
     fi
     export THANHTOAN_CHROMIUM="$bin"
   fi
-  "$THANHTOAN_CHROMIUM" --version || true
+  "$THANHTOAN_CHROMIUM" --version 2>/dev/null || true
   export THANHTOAN_REQUIRE_CHROMIUM=1
 }
 thanhtoan_setup_chromium

@@ -23,7 +23,8 @@ thanhtoan_setup_postgres() {
   # The newest installed server version, installing PostgreSQL if none.
   local ver=""
   thanhtoan_pg_version() {
-    ver=$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/postgres' 2>/dev/null |
+    # (find fails when nothing is installed: not an error under pipefail)
+    ver=$({ find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/postgres' 2>/dev/null || true; } |
       awk -F/ '{print $5}' | sort -n | tail -n 1)
   }
   thanhtoan_pg_version

@@ -103,20 +103,21 @@
 //
 // # Benchmarks
 //
-// Each beside its floor (bench_test.go). On the shared 2-core development
-// machine, medians of 7 runs interleaved with the floor's:
+// Each beside its floor (bench_test.go), on the 2-core development machine
+// with nothing else running, medians of 5 runs alternating with the floor's:
 // BenchmarkCheckoutCredit (create an order and pay it by credit in memory:
-// ledger payment, provisioning, invoice, outbox, email) 6.1 µs, 15
-// allocs, against its floor (the same ledger payment called directly)
-// 2.0 µs: 3.0x, about 160,000 orders/s. The 2x target is not met: the
-// rest is the order's durable records (a 512-byte entry per order in an
-// index that grows with every order, its schedule for Sweep, the invoice
-// line; the outbox entry and its sent state are kept with the order), the
-// live heap they add for the GC to scan (a quarter of the CPU), and the
-// copies an order needs where it leaves the Client (to the caller twice,
-// to the Provisioner once).
-// BenchmarkCheckoutTopUpAndPay (VTC Pay's fake over loopback) 410 µs
-// against 316 µs for the same HTTP calls made with net/http: 1.3x.
+// ledger payment, provisioning, invoice, outbox, email) 4.4 µs, 14 allocs,
+// about 230,000 orders/s, against its floor (the same ledger payment called
+// directly) 0.93 µs: 4.7x. The 2x target is not met. (While other
+// processes loaded both cores the ratio measured 3.0x: the floor, a single
+// ledger transfer, suffers more from the load.) The rest is the order's
+// durable records (a 512-byte entry per order in an index that grows with
+// every order, its schedule for Sweep, the invoice line; the outbox entry
+// and its sent state are kept with the order), the live heap they add for
+// the GC to scan (a quarter of the CPU), and the copies an order needs where
+// it leaves the Client (to the caller twice, to the Provisioner once).
+// BenchmarkCheckoutTopUpAndPay (VTC Pay's fake over loopback) 495 µs
+// against 428 µs for the same HTTP calls made with net/http: 1.16x.
 //
 //	go test -run '^$' -bench Checkout -benchmem -count 5 ./checkout/
 package checkout

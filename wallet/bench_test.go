@@ -35,9 +35,13 @@ import (
 // for the memory the ledger's benchmark left), and on a shared machine the
 // CPU time per transfer (user+sys over the count) is steadier than wall time.
 //
-// On the project's 2-core machine (shared, Go 1.26), medians of 6
-// interleaved runs of 2M transfers: BenchmarkMemoryPost 1.09M transfers/s,
-// 1085 ns of CPU per transfer; BenchmarkMemoryPostFloor 1.12M/s, 950 ns.
+// On the project's 2-core machine (Go 1.26), medians of 5 alternating runs
+// of 2M transfers, each in its own process: with nothing else running,
+// BenchmarkMemoryPost 1.42M transfers/s and BenchmarkMemoryPostFloor
+// 1.46M/s; while other processes loaded both cores, 1.09M/s (1085 ns of CPU
+// per transfer) and 1.12M/s (950 ns). In one process with -count 6 and
+// nothing else running: 1.33M/s against 1.54M/s; MemoryPostHot 1.10M/s
+// against 1.48M/s.
 
 const benchWallets = 1024
 

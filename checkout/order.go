@@ -316,44 +316,23 @@ func cloneItems(items []LineItem) []LineItem {
 	if items == nil {
 		return nil
 	}
-	if len(items) == 1 {
-		// Most orders: one item and its few attributes in one allocation.
-		it := items[0]
-		switch len(it.Config) {
-		case 1:
-			b := new(struct {
-				it [1]LineItem
-				at [1]Attribute
-			})
-			b.at = [1]Attribute(it.Config)
-			it.Config = b.at[:]
-			b.it[0] = it
-			return b.it[:]
-		case 2:
-			b := new(struct {
-				it [1]LineItem
-				at [2]Attribute
-			})
-			b.at = [2]Attribute(it.Config)
-			it.Config = b.at[:]
-			b.it[0] = it
-			return b.it[:]
-		case 3:
-			b := new(struct {
-				it [1]LineItem
-				at [3]Attribute
-			})
-			b.at = [3]Attribute(it.Config)
-			it.Config = b.at[:]
-			b.it[0] = it
-			return b.it[:]
-		}
+	// Two allocations whatever the order holds: the items, and one array
+	// shared by all their attributes.
+	n := 0
+	for _, it := range items {
+		n += len(it.Config)
 	}
 	out := make([]LineItem, len(items))
+	var attrs []Attribute
+	if n > 0 {
+		attrs = make([]Attribute, 0, n)
+	}
 	for i, it := range items {
 		out[i] = it
 		if it.Config != nil {
-			out[i].Config = append([]Attribute(nil), it.Config...)
+			k := len(attrs)
+			attrs = append(attrs, it.Config...)
+			out[i].Config = attrs[k:len(attrs):len(attrs)]
 		}
 	}
 	return out

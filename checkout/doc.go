@@ -106,9 +106,10 @@
 // Each beside its floor (bench_test.go), on the 2-core development machine
 // with nothing else running, medians of 5 runs alternating with the floor's:
 // BenchmarkCheckoutCredit (create an order and pay it by credit in memory:
-// ledger payment, provisioning, invoice, outbox, email) 4.4 µs, 14 allocs,
-// about 230,000 orders/s, against its floor (the same ledger payment called
-// directly) 0.93 µs: 4.7x. The 2x target is not met. (While other
+// ledger payment, provisioning, invoice, outbox, email) 4.4 to 5.3 µs, 18
+// allocs, about 190,000 to 230,000 orders/s, against its floor (the same
+// ledger payment called directly) 0.93 to 1.08 µs in the same sessions:
+// 4.7x to 5x. The 2x target is not met. (While other
 // processes loaded both cores the ratio measured 3.0x: the floor, a single
 // ledger transfer, suffers more from the load.) The rest is the order's
 // durable records (a 512-byte entry per order in an index that grows with

@@ -84,7 +84,11 @@
 //     gateway's page, and its notification may never come: Sweep queries
 //     it again for WithLatePaymentWindow (7 days by default; an hour after
 //     the timeout, then doubling up to daily) and settles a success found
-//     so like any success that cannot pay the order.
+//     so like any success that cannot pay the order. While a payment is
+//     open, Sweep's queries of it are spaced out (Attempt.QueryAt: a minute
+//     after the last, then as long as it has been open, at most an hour),
+//     so that an abandoned payment costs the gateway about 30 queries over
+//     the timeout, not one per Sweep.
 //   - An order left created (never paid, no payment started, not shared)
 //     expires: Sweep cancels it WithOrderTTL after its creation (7 days by
 //     default; 0 never) and Pay refuses it from then on, so an abandoned

@@ -190,6 +190,11 @@ type Attempt struct {
 	// stops.
 	ExpiredAt time.Time
 	RecheckAt time.Time
+	// QueryAt is when Sweep next asks the gateway about this payment while
+	// its outcome is open (zero: at once). A query that settles nothing
+	// spaces the next one out (see queryGap), so that a payer who left the
+	// gateway's page costs a few queries, not one per Sweep.
+	QueryAt time.Time
 }
 
 // attempt returns the attempt with reference ref.
@@ -230,9 +235,10 @@ func (o Order) NeedsSweep() bool {
 //     have stopped it before the order was saved; see CreditChecked),
 //     else ExpiresAt;
 //   - shared: when the link expires;
-//   - awaiting payment: now while a payment's outcome is open (Sweep
-//     queries the gateway); a payment on behalf whose attempts all failed
-//     waits for the payer until the link expires;
+//   - awaiting payment: a payment's QueryAt while its outcome is open
+//     (Sweep queries the gateway); now when every payment failed; a
+//     payment on behalf whose attempts all failed waits for the payer
+//     until the link expires;
 //   - paid: now (drive it on);
 //   - any state: now while a success is not settled (refund or credit),
 //     and a payment failed for lack of an answer at its RecheckAt.
@@ -246,11 +252,15 @@ func (o *Order) nextSweep() (at time.Time, ok bool) {
 		}
 	}
 	var now time.Time
-	if o.unsettled() {
-		due(now)
-	}
 	for i := range o.Attempts {
-		if a := &o.Attempts[i]; a.Outcome == OutcomeFailed && !a.RecheckAt.IsZero() && !a.Review {
+		a := &o.Attempts[i]
+		switch {
+		case a.Review:
+		case !a.Outcome.final():
+			due(a.QueryAt) // an open payment, queried at QueryAt
+		case a.Outcome == OutcomeSucceeded && !a.Settled && a.Reference != o.PaidReference:
+			due(now) // money that could not pay the order
+		case a.Outcome == OutcomeFailed && !a.RecheckAt.IsZero():
 			due(a.RecheckAt) // a payment that timed out, queried late
 		}
 	}
@@ -267,30 +277,13 @@ func (o *Order) nextSweep() (at time.Time, ok bool) {
 	case StateAwaitingPayment:
 		if o.Method == MethodOnBehalf {
 			due(o.ShareExpiresAt)
-		} else {
-			due(now)
+		} else if o.openAttempts() == 0 {
+			due(now) // every payment failed, the order not yet cancelled
 		}
 	case StatePaid:
 		due(now)
 	}
 	return at, ok
-}
-
-// unsettled reports whether an attempt of o is still to be dealt with: its
-// outcome is not final (the gateway may yet take money), or it succeeded
-// without paying the order and its money was not yet refunded or credited.
-// Attempts in review wait for a person.
-func (o *Order) unsettled() bool {
-	for i := range o.Attempts {
-		a := &o.Attempts[i]
-		if a.Review {
-			continue
-		}
-		if !a.Outcome.final() || a.Outcome == OutcomeSucceeded && !a.Settled && a.Reference != o.PaidReference {
-			return true
-		}
-	}
-	return false
 }
 
 // Summary is what a notification shows of the order.

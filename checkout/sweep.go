@@ -201,7 +201,7 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 			}
 			continue
 		}
-		if a.Outcome.final() {
+		if a.Outcome.final() || now.Before(a.QueryAt) {
 			continue
 		}
 		rep.Queried++
@@ -209,6 +209,9 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 		switch {
 		case errors.Is(err, ErrPaymentNotFound):
 			if now.Sub(a.StartedAt) < c.opts.paymentTimeout {
+				if o, err = c.queryLater(ctx, o, i, now); err != nil {
+					return o, err
+				}
 				continue
 			}
 			r = GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: "payment expired"}
@@ -223,6 +226,9 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 			if now.Sub(a.StartedAt) >= c.opts.paymentTimeout && r.Outcome == OutcomeUnknown && (a.OTP || a.URL == "") {
 				r = GatewayResult{Reference: a.Reference, Outcome: OutcomeFailed, Message: "otp expired"}
 			} else {
+				if o, err = c.queryLater(ctx, o, i, now); err != nil {
+					return o, err
+				}
 				continue
 			}
 		}
@@ -242,6 +248,27 @@ func (c *Client) settleAttempts(ctx context.Context, o Order, rep *SweepReport, 
 		}
 	}
 	return o, nil
+}
+
+// queryLater schedules the next query of the open payment o.Attempts[i],
+// whose query at now settled nothing: after queryGap, and at the latest at
+// the payment timeout, when Sweep decides. The caller holds the order's
+// lock.
+func (c *Client) queryLater(ctx context.Context, o Order, i int, now time.Time) (Order, error) {
+	a := &o.Attempts[i]
+	a.QueryAt = now.Add(queryGap(now.Sub(a.StartedAt)))
+	if timeout := a.StartedAt.Add(c.opts.paymentTimeout); !now.After(timeout) && a.QueryAt.After(timeout) {
+		a.QueryAt = timeout
+	}
+	o.UpdatedAt = now
+	return c.store.UpdateOrder(ctx, o)
+}
+
+// queryGap is the wait before the next query of an open payment started
+// `age` ago: a minute, then as long again as it has been open (doubling),
+// at most an hour: about 30 queries over a 24-hour payment timeout.
+func queryGap(age time.Duration) time.Duration {
+	return min(max(age, time.Minute), time.Hour)
 }
 
 // lateGap is the wait before the next late query of a payment that

@@ -565,3 +565,36 @@ func TestSweepCreditTriesChecked(t *testing.T) {
 	e.wantState(lost.ID, checkout.StateCancelled)
 	wantLines(t, "credit history", e.creditLines("poor"), "top-up 500 bal 500")
 }
+
+// A redirect payment the payer abandoned on the gateway's page is queried a
+// few times, spaced out (a minute, then doubling up to an hour), not once
+// per Sweep: Sweep running every minute for a day asks VTC Pay about 30
+// times, and still cancels the order at the payment timeout.
+func TestSweepSpacesQueriesOfAnOpenPayment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{opts: []checkout.Option{checkout.WithLatePaymentWindow(0)}})
+	o := e.order("zed", 150000)
+	start := e.clock.Now()
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"})
+	if err != nil || next.Kind != checkout.NextRedirect {
+		t.Fatalf("Pay = %v, %v; want a redirect", next.Kind, err)
+	}
+	queries, cancelledAt := 0, time.Time{}
+	for range 25 * 60 {
+		rep, err := e.c.Sweep(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries += rep.Queried
+		if cancelledAt.IsZero() && e.get(o.ID).State == checkout.StateCancelled {
+			cancelledAt = e.clock.Now()
+		}
+		e.clock.Advance(time.Minute)
+	}
+	if queries < 20 || queries > 40 {
+		t.Errorf("%d gateway queries in 25 hours of Sweeps every minute, want about 30", queries)
+	}
+	if want := start.Add(24 * time.Hour); cancelledAt.Before(want) || cancelledAt.After(want.Add(time.Minute)) {
+		t.Errorf("cancelled at %v, want at the 24-hour payment timeout %v", cancelledAt, want)
+	}
+}

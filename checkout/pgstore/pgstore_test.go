@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -73,29 +72,9 @@ func TestStoreConformance(t *testing.T) {
 func TestMigrateIdempotentAndConcurrent(t *testing.T) {
 	t.Parallel()
 	pool := testPool(t, 8)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make(chan error, 6)
-	for range 6 {
-		wg.Go(func() { errs <- pgstore.Migrate(ctx, pool) })
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := pgstore.New(ctx, pool); err != nil {
+	pgtest.MigrateConcurrently(t, pool, pgstore.Migrate, "checkout_schema_migrations", "migrations/*.sql")
+	if _, err := pgstore.New(context.Background(), pool); err != nil {
 		t.Fatal(err)
-	}
-	files, err := filepath.Glob("migrations/*.sql")
-	if err != nil || len(files) < 3 {
-		t.Fatalf("migration files %v, %v", files, err)
-	}
-	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM checkout_schema_migrations`).Scan(&n); err != nil || n != len(files) {
-		t.Fatalf("checkout_schema_migrations rows = %d, %v; want %d (one per embedded migration)", n, err, len(files))
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -76,4 +78,36 @@ func Pool(tb testing.TB, prefix string, maxConns int32, params map[string]string
 		}
 	})
 	return pool
+}
+
+// MigrateConcurrently runs migrate on pool from 6 goroutines at once, then
+// once more, and checks that every run succeeded and that table records
+// one row per migration file matching glob (the package's embedded
+// migrations, relative to its directory).
+func MigrateConcurrently(tb testing.TB, pool *pgxpool.Pool, migrate func(context.Context, *pgxpool.Pool) error, table, glob string) {
+	tb.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Go(func() { errs <- migrate(ctx, pool) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := migrate(ctx, pool); err != nil {
+		tb.Fatalf("migrating again: %v", err)
+	}
+	files, err := filepath.Glob(glob)
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("migration files %v, %v", files, err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&n); err != nil || n != len(files) {
+		tb.Fatalf("%s rows = %d, %v; want %d (one per embedded migration)", table, n, err, len(files))
+	}
 }

@@ -3,7 +3,6 @@ package pgledger_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -36,27 +35,7 @@ func TestConformance(t *testing.T) {
 
 func TestMigrateIdempotentAndConcurrent(t *testing.T) {
 	t.Parallel()
-	pool := testPool(t, 8)
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make(chan error, 6)
-	for range 6 {
-		wg.Go(func() { errs <- pgledger.Migrate(ctx, pool) })
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := pgledger.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM wallet_schema_migrations`).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("schema_migrations rows = %d, %v", n, err)
-	}
+	pgtest.MigrateConcurrently(t, testPool(t, 8), pgledger.Migrate, "wallet_schema_migrations", "migrations/*.sql")
 }
 
 func TestDatabaseEnforces(t *testing.T) {

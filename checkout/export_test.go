@@ -1,6 +1,6 @@
 package checkout
 
-// NewMemoryStoreWithHash returns a MemoryStore whose order index hashes
+// NewMemoryStoreWithHash returns a MemoryStore whose order table hashes
 // IDs with h, so that tests can make IDs collide.
 func NewMemoryStoreWithHash(h func(string) uint64) *MemoryStore {
 	s := NewMemoryStore()

@@ -3,6 +3,7 @@ package checkout_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -298,4 +299,74 @@ func TestMemoryStoreDueIndex(t *testing.T) {
 	if got := ids(t0.Add(7000 * time.Hour)); fmt.Sprint(got) != "[half late]" {
 		t.Errorf("listed %v after many hours emptied", got)
 	}
+}
+
+// The due index against a model: orders move between a few hours (many
+// orders per hour, so that removals leave gaps in the middle), in and out
+// of the index, and ListOrders with a Due lists exactly the orders whose
+// SweepAt is not after it, whatever the order of moves.
+func TestMemoryStoreDueIndexModel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := checkout.NewMemoryStore()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	rng := rand.New(rand.NewPCG(1, 2))
+	orders := map[string]checkout.Order{}
+	var ids []string
+	for i := range 400 {
+		id := fmt.Sprintf("m%03d", i)
+		o, err := s.CreateOrder(ctx, checkout.Order{ID: id, Customer: "c", State: checkout.StateCreated,
+			ExpiresAt: t0.Add(time.Duration(rng.IntN(6*60)) * time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders[id], ids = o, append(ids, id)
+	}
+	check := func(step int) {
+		t.Helper()
+		for _, due := range []time.Time{t0.Add(-time.Minute), t0.Add(90 * time.Minute), t0.Add(3*time.Hour + 7*time.Minute), t0.Add(24 * time.Hour)} {
+			var want []string
+			for _, id := range ids {
+				if at, ok := orders[id].SweepAt(); ok && !at.After(due) {
+					want = append(want, id)
+				}
+			}
+			var got []string
+			for after := ""; ; {
+				page, err := s.ListOrders(ctx, checkout.OrderQuery{Due: due, After: after, Limit: 37})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, o := range page {
+					got = append(got, o.ID)
+				}
+				if len(page) < 37 {
+					break
+				}
+				after = page[len(page)-1].ID
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("step %d, due %v: listed %d orders %v, want %d %v", step, due.Sub(t0), len(got), got, len(want), want)
+			}
+		}
+	}
+	check(0)
+	for step := 1; step <= 2000; step++ {
+		o := orders[ids[rng.IntN(len(ids))]]
+		switch rng.IntN(4) {
+		case 0: // out of the index: nothing to sweep
+			o.ExpiresAt = time.Time{}
+		default: // to another time, perhaps in the same hour
+			o.ExpiresAt = t0.Add(time.Duration(rng.IntN(6*60)) * time.Minute)
+		}
+		o, err := s.UpdateOrder(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders[o.ID] = o
+		if step%97 == 0 {
+			check(step)
+		}
+	}
+	check(-1)
 }

@@ -2,11 +2,14 @@ package wallet_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/thanhtoan/thanhtoan/wallet"
 	"github.com/thanhtoan/thanhtoan/wallet/wallettest"
 )
 
 func TestMemoryLedgerConformance(t *testing.T) {
-	wallettest.TestLedger(t, func(t *testing.T) wallet.Ledger { return wallet.NewMemoryLedger() })
+	wallettest.TestLedger(t, func(t *testing.T, now func() time.Time) wallet.Ledger {
+		return wallet.NewMemoryLedger(wallet.WithClock(now))
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
@@ -30,7 +31,9 @@ func newLedger(tb testing.TB, maxConns int32, opts ...pgledger.Option) *pgledger
 }
 
 func TestConformance(t *testing.T) {
-	wallettest.TestLedger(t, func(t *testing.T) wallet.Ledger { return newLedger(t, 6) })
+	wallettest.TestLedger(t, func(t *testing.T, now func() time.Time) wallet.Ledger {
+		return newLedger(t, 6, pgledger.WithClock(now))
+	})
 }
 
 func TestMigrateIdempotentAndConcurrent(t *testing.T) {

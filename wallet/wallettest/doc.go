@@ -1,10 +1,13 @@
 // Package wallettest checks implementations of wallet.Ledger.
 //
 // [TestLedger] is the conformance suite, in the manner of testing/fstest.TestFS:
-// an implementation's own test calls it with a constructor of empty ledgers,
+// an implementation's own test calls it with a constructor of empty ledgers
+// that read the clock it is given,
 //
 //	func TestConformance(t *testing.T) {
-//		wallettest.TestLedger(t, func(t *testing.T) wallet.Ledger { return newEmptyLedger(t) })
+//		wallettest.TestLedger(t, func(t *testing.T, now func() time.Time) wallet.Ledger {
+//			return newEmptyLedger(t, now)
+//		})
 //	}
 //
 // and it checks idempotency (also under concurrency), holds and their

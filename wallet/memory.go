@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/thanhtoan/thanhtoan/internal/hashindex"
 )
 
 // MemoryOption configures a MemoryLedger.
@@ -42,9 +44,9 @@ func WithClock(now func() time.Time) MemoryOption {
 // and name their accounts, their hold and their strings (ID, code,
 // reference, copied into per-shard text chunks) by index; history entries
 // name their record by index; each shard's ID index is an open-addressing
-// table of hash bits and record indexes (see idTable), the hash computed
-// once per transfer and also choosing the shard, each hit checked against
-// the stored ID. Accounts are found through a read-mostly snapshot map.
+// table of hash bits and record indexes (internal/hashindex), the hash
+// computed once per transfer and also choosing the shard, each hit checked
+// against the stored ID. Accounts are found through a read-mostly snapshot map.
 type MemoryLedger struct {
 	now      func() time.Time
 	seed     maphash.Seed
@@ -107,7 +109,7 @@ func (l *MemoryLedger) accountAt(i uint32) *memAccount {
 
 type memShard struct {
 	mu      sync.Mutex
-	ids     idTable             // transfer IDs -> records
+	ids     hashindex.Table     // transfer IDs -> records
 	fails   map[uint32]*memFail // records that failed: their contents and error
 	nrec    uint32
 	recs    chunkDir[memRecord]
@@ -161,98 +163,23 @@ func (sh *memShard) newRecord(shard uint8, t *Transfer) *memRecord {
 	return r
 }
 
-// idTable maps transfer IDs to the records of a shard: open addressing
-// with linear probing over one uint64 per slot, the upper 32 bits of the
-// ID's hash (which also give the slot) beside the record's index + 1 (0:
-// empty). A lookup usually reads one cache line; a slot whose hash bits
-// match is checked against the stored ID, so equal hash bits of different
-// IDs only cost a comparison. It stays at most 3/4 full. (A shard would
-// need 2^32-1 records, some 400 GiB, before an index + 1 wrapped.)
-type idTable struct {
-	slots []uint64
-	n     int
-}
-
-func idHash(h uint64) uint32 { return uint32(h >> 32) }
-
 // find returns the record of the transfer ID id whose hash is h, or nil.
 // The caller holds sh.mu.
 func (sh *memShard) find(h uint64, id string) *memRecord {
-	t := &sh.ids
-	if len(t.slots) == 0 {
+	i, ok := sh.ids.Find(h, func(i uint32) bool { return string(sh.id(sh.rec(i))) == id })
+	if !ok {
 		return nil
 	}
-	mask, fp := uint32(len(t.slots)-1), idHash(h)
-	for i := fp & mask; ; i = (i + 1) & mask {
-		s := t.slots[i]
-		if s == 0 {
-			return nil
-		}
-		if uint32(s>>32) == fp {
-			if r := sh.rec(uint32(s) - 1); string(sh.id(r)) == id {
-				return r
-			}
-		}
-	}
+	return sh.rec(i)
 }
 
 // insert maps id (hash h), which find did not find, to record r. The
 // caller holds sh.mu.
-func (sh *memShard) insert(h uint64, r *memRecord) {
-	t := &sh.ids
-	if (t.n+1)*4 > len(t.slots)*3 {
-		old := t.slots
-		t.slots = make([]uint64, max(64, 2*len(old)))
-		for _, s := range old {
-			if s != 0 {
-				t.put(s)
-			}
-		}
-	}
-	t.put(uint64(idHash(h))<<32 | uint64(r.idx+1))
-	t.n++
-}
-
-func (t *idTable) put(s uint64) {
-	mask := uint32(len(t.slots) - 1)
-	i := uint32(s>>32) & mask
-	for t.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	t.slots[i] = s
-}
+func (sh *memShard) insert(h uint64, r *memRecord) { sh.ids.Insert(h, r.idx) }
 
 // remove unmaps the record r of id (hash h), which find found. The caller
 // holds sh.mu.
-func (sh *memShard) remove(h uint64, r *memRecord) {
-	t := &sh.ids
-	mask, want := uint32(len(t.slots)-1), uint64(idHash(h))<<32|uint64(r.idx+1)
-	i := idHash(h) & mask
-	for t.slots[i] != want {
-		if t.slots[i] == 0 {
-			return
-		}
-		i = (i + 1) & mask
-	}
-	// Backward-shift deletion: move later slots of the run that may sit
-	// at i (their home is not cyclically in (i, j]) so no probe stops early.
-	for j := i; ; {
-		t.slots[i] = 0
-		for {
-			j = (j + 1) & mask
-			s := t.slots[j]
-			if s == 0 {
-				t.n--
-				return
-			}
-			if home := uint32(s>>32) & mask; (j-home)&mask >= (j-i)&mask {
-				t.slots[i] = s
-				i = j
-				break
-			}
-		}
-	}
-}
+func (sh *memShard) remove(h uint64, r *memRecord) { sh.ids.Delete(h, r.idx) }
 
 // fail returns what the failed record r recorded.
 func (l *MemoryLedger) fail(r *memRecord) *memFail {

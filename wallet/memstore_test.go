@@ -35,8 +35,8 @@ func TestShardIDs(t *testing.T) {
 			sh.remove(h, r)
 			delete(want, id)
 		}
-		if sh.ids.n != len(want) {
-			t.Fatalf("step %d: table holds %d, want %d", step, sh.ids.n, len(want))
+		if sh.ids.Len() != len(want) {
+			t.Fatalf("step %d: table holds %d, want %d", step, sh.ids.Len(), len(want))
 		}
 	}
 	for n := range 400 {

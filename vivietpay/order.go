@@ -80,14 +80,13 @@ func parseWireAmount(s string) (int64, error) {
 	if s == "" || len(s) > 18 {
 		return 0, fmt.Errorf("amount %q is not 1 to 18 digits", s)
 	}
+	// At most 18 digits: always below 2^63, so n cannot overflow.
+	var n int64
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return 0, fmt.Errorf("amount %q is not a whole number of dong", s)
 		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("amount %q: %v", s, err)
+		n = n*10 + int64(s[i]-'0')
 	}
 	return n, nil
 }

@@ -14,11 +14,12 @@ import (
 )
 
 // MemoryStore is the in-memory Store: the default, for tests, examples and
-// single-process use. It is safe for concurrent use. Orders live in a map
-// guarded by a mutex, with an index of those Sweep will have work on by the
-// hour their work is due, so that ListOrders with a Due reads the orders
-// due (and the list of hours), not those waiting for a later deadline;
-// histories are per-customer chunked slices.
+// single-process use. It is safe for concurrent use. Orders live in
+// fixed-size chunks found by ID through an open-addressing table (see
+// orderTable), guarded by a mutex, with an index of those Sweep will have
+// work on by the hour their work is due, so that ListOrders with a Due
+// reads the orders due (and the list of hours), not those waiting for a
+// later deadline; histories are per-customer chunked slices.
 //
 // What a store keeps per order under IDs derived from it is kept with the
 // order where it can be, not in maps of their own: the invoice

@@ -158,6 +158,16 @@ func checkAPIError(t *testing.T, err error, status int, extra ...error) {
 	}
 }
 
+// checkOneJSONValue fails unless an accepted answer is exactly one JSON
+// value: an answer with anything after it (a second object, a cut-off
+// stream, garbage) is malformed, and what follows could say the opposite.
+func checkOneJSONValue(t *testing.T, body []byte) {
+	t.Helper()
+	if !json.Valid(body) {
+		t.Fatalf("accepted an answer that is not one JSON value: %q", body)
+	}
+}
+
 // bodyValues are the scalar values written in a JSON body: the numbers as
 // written and the strings. A result may hold only values from here.
 type bodyValues struct {
@@ -254,6 +264,7 @@ func FuzzOrderStatusAnswer(f *testing.F) {
 			if status != http.StatusOK {
 				t.Fatalf("http %d accepted: %+v", status, resp.Orders)
 			}
+			checkOneJSONValue(t, body)
 			for _, o := range resp.Orders {
 				checkOrder(t, v, o)
 			}
@@ -297,6 +308,7 @@ func FuzzSaleHistoryAnswer(f *testing.F) {
 		if status != http.StatusOK {
 			t.Fatalf("http %d accepted: %+v", status, resp.Sales)
 		}
+		checkOneJSONValue(t, body)
 		for _, s := range resp.Sales {
 			if s.ReferenceNumber != "" && !v.strs[s.ReferenceNumber] {
 				t.Fatalf("reference %q not in the answer", s.ReferenceNumber)
@@ -396,6 +408,7 @@ func FuzzRefundAnswer(f *testing.F) {
 		if status != http.StatusOK {
 			t.Fatalf("http %d accepted as a refund: %+v", status, resp)
 		}
+		checkOneJSONValue(t, body)
 		if resp.Status != 1 || resp.ReferenceNumber != fzRef || !resp.Amount.Equal(amount) {
 			t.Fatalf("success with %+v", resp)
 		}

@@ -276,12 +276,25 @@ func (k fzKit) signedByGateway(body []byte, contentType string, v2 bool) bool {
 
 // The fuzz modes: how the fuzzed body reaches the client.
 const (
-	modeRawV1  = iota // the body as is, to a v1 client
-	modeSignV1        // the body read as a form and signed with the v1 secret
-	modeSealV2        // the body as the v2 JSON, sealed by the gateway
-	modeRawV2         // the body as is, to a v2 client
-	modes
+	modeRawV1  = 0 // the body as is, to a v1 client
+	modeSignV1 = 3 // the body read as a form and signed with the v1 secret
+	modeSealV2 = 6 // the body as the v2 JSON, sealed by the gateway
+	modeRawV2  = 7 // the body as is, to a v2 client
 )
+
+// modeOf maps the fuzzer's byte to a mode. The v2 modes get a quarter of
+// the inputs: their RSA operations make an exec 20 to 60 times slower than a
+// v1 one, and past the envelope both share the code that reads the fields.
+func modeOf(b uint8) uint8 {
+	switch m := b % 8; m {
+	case 1, 2:
+		return modeRawV1
+	case 4, 5:
+		return modeSignV1
+	default:
+		return m
+	}
+}
 
 // answerFor turns the fuzzer's inputs into the canned answer and the
 // client's protocol.
@@ -290,13 +303,13 @@ func (k fzKit) answerFor(t testing.TB, body []byte, contentType string, status i
 		status = 200
 	}
 	tr := &cannedTransport{status: status, contentType: contentType, body: body}
-	switch mode % modes {
+	m := modeOf(mode)
+	switch m {
 	case modeSignV1:
 		tr.body = k.signV1(body, contentType)
 	case modeSealV2:
 		tr.body = k.sealV2(t, body, contentType)
 	}
-	m := mode % modes
 	return tr, m == modeSealV2 || m == modeRawV2
 }
 

@@ -263,7 +263,7 @@ func (k fzKit) signedByGateway(body []byte, contentType string, v2 bool) bool {
 	if err1 != nil || err2 != nil || err3 != nil {
 		return false
 	}
-	sess, err := rsa.DecryptPKCS1v15(nil, k.merchant, wrapped)
+	sess, err := signing.UnwrapKeyPKCS1v15(k.merchant, wrapped, signing.TripleDESKeySize)
 	if err != nil {
 		return false
 	}

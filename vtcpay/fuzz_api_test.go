@@ -576,6 +576,8 @@ func FuzzParseIPNRequest(f *testing.F) {
 	}
 	f.Add(jsonBody(goodIPNData, ipnSig(goodIPNData)), "application/json", "", false)
 	f.Add(formBody(goodIPNData, ipnSig(goodIPNData)), "application/x-www-form-urlencoded", "", false)
+	f.Add(jsonBody(goodIPNData, strings.Repeat("0", 64)), "application/json", "", false)
+	f.Add(formBody(goodIPNData, "{{sig}}"), "", strings.Replace(goodIPNData, "150000", "1", 1), true)
 	f.Add(readTestdata(f, "fake-ipn.form"), "application/x-www-form-urlencoded", "", false)
 	f.Add(readTestdata(f, "fake-ipn-pipe.form"), "application/x-www-form-urlencoded", "", false)
 	f.Add([]byte(`{"data":"150000|a|b|ORDER-1|1|2|123456","data":"1|a|b|ORDER-1|1|2|123456","signature":"{{sig}}"}`), "application/json", "150000|a|b|ORDER-1|1|2|123456", true)

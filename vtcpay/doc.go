@@ -37,7 +37,11 @@
 // intergratedID and revceiverAccount) and MD5 sign follow that code; of the
 // responses only ListOrderStatus[].Status is confirmed. ResponseCode,
 // Description, ListRefund and ListSaleHistory are modelled, and read only when
-// present. The paths are configurable ([WithAPIPaths]), as is the sales
+// present. An answer must be one JSON value. A refund succeeds only when one
+// well-formed ListRefund line names the order with Status 1 and the amount
+// asked; a refusal is an *APIError; any other answer leaves the outcome
+// unknown (ErrMalformed), never a refusal, so that a caller does not credit
+// a customer whom VTC Pay may have refunded. The paths are configurable ([WithAPIPaths]), as is the sales
 // history date layout ([WithHistoryDateLayout], unconfirmed).
 //
 // Queries are retried on network errors and 5xx answers; refunds are never

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -186,6 +187,11 @@ func (c *Client) OrderStatus(ctx context.Context, ref string) (*OrderStatus, err
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrOrderNotFound, ref)
 	}
+	for _, other := range resp.Orders {
+		if other.ReferenceNumber == ref && other != o {
+			return nil, fmt.Errorf("%w: order status: two different results for order %s", ErrMalformed, truncate(ref))
+		}
+	}
 	return &o, nil
 }
 
@@ -217,30 +223,48 @@ func (c *Client) Refund(ctx context.Context, req RefundRequest) (*RefundResponse
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range env.ListRefund {
-		if o.OrderCode != req.ReferenceNumber {
+	// The answer must name this order in exactly one well-formed line:
+	// anything else leaves the refund's outcome unknown (ErrMalformed),
+	// never a success, and never a refusal (a caller may credit the
+	// customer instead of a refusal; doing so after a refund VTC Pay made
+	// would pay twice).
+	var line *apiOrder
+	for i := range env.ListRefund {
+		if env.ListRefund[i].OrderCode != req.ReferenceNumber {
 			continue
 		}
-		resp := &RefundResponse{ReferenceNumber: o.OrderCode, Message: o.Message, Amount: req.Amount}
-		if o.Status != nil {
-			resp.Status = *o.Status
+		if line != nil {
+			return nil, fmt.Errorf("%w: %s: two results for order %s", ErrMalformed, op, req.ReferenceNumber)
 		}
-		if a, err := optionalAmount(o.RefundAmount); err == nil && !a.IsZero() {
-			resp.Amount = a
-		}
-		if resp.Status != 1 {
-			return resp, &APIError{Op: op, HTTPStatus: http.StatusOK, Code: resp.Status, Message: truncate(o.Message)}
-		}
-		if !resp.Amount.Equal(req.Amount) {
-			return resp, fmt.Errorf("%w: %s: refunded %s, asked %s", ErrAmountMismatch, op, resp.Amount, req.Amount)
-		}
-		return resp, nil
+		line = &env.ListRefund[i]
 	}
-	if env.ResponseCode != nil {
-		// A success code without a per-order line: accept it as VTC Pay's word.
-		return &RefundResponse{ReferenceNumber: req.ReferenceNumber, Amount: req.Amount, Status: *env.ResponseCode, Message: env.Description}, nil
+	if line == nil {
+		return nil, fmt.Errorf("%w: %s: no result for order %s", ErrMalformed, op, req.ReferenceNumber)
 	}
-	return nil, fmt.Errorf("%w: %s: no result for order %s", ErrMalformed, op, req.ReferenceNumber)
+	if line.Status == nil {
+		return nil, fmt.Errorf("%w: %s: the result for order %s has no Status", ErrMalformed, op, req.ReferenceNumber)
+	}
+	resp := &RefundResponse{ReferenceNumber: line.OrderCode, Message: line.Message, Amount: req.Amount, Status: *line.Status}
+	if line.RefundAmount != "" {
+		a, err := parseAmount(string(line.RefundAmount))
+		if err == nil && a.Sign() <= 0 {
+			err = errors.New("not positive")
+		}
+		if err == nil {
+			_, err = FormatAmount(a, cur)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: order %s: RefundAmount %s: %v", ErrMalformed, op, req.ReferenceNumber, truncate(string(line.RefundAmount)), err)
+		}
+		resp.Amount = a
+	}
+	if resp.Status != 1 {
+		return resp, &APIError{Op: op, HTTPStatus: http.StatusOK, Code: resp.Status, Message: truncate(line.Message)}
+	}
+	if !resp.Amount.Equal(req.Amount) {
+		return resp, fmt.Errorf("%w: %s: refunded %s, asked %s", ErrAmountMismatch, op, resp.Amount, req.Amount)
+	}
+	return resp, nil
 }
 
 // SaleHistory lists the sales between two dates (MerchantSaleHistoryGetList).
@@ -352,6 +376,10 @@ func (c *Client) post(ctx context.Context, op, path string, payload []byte) (env
 	dec.UseNumber()
 	if err := dec.Decode(env); err != nil {
 		return nil, false, fmt.Errorf("%w: %s: response is not json: %v", ErrMalformed, op, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		// A second value could say the opposite of the first.
+		return nil, false, fmt.Errorf("%w: %s: data after the json answer", ErrMalformed, op)
 	}
 	if env.ResponseCode != nil && *env.ResponseCode != 1 {
 		return nil, false, &APIError{Op: op, HTTPStatus: status, Code: *env.ResponseCode, Message: truncate(env.Description)}

@@ -67,6 +67,14 @@ func (c *Client) Query(ctx context.Context, order Order) (*Result, error) {
 		return nil, err
 	}
 	if ResponseCode(f.get(fResponseCode)) == CodeNotFound {
+		// A "not found" must be about this order too: its fields, where
+		// the answer has them, name it.
+		if site := f.get(pMerchantSite); site != "" && site != c.cfg.MerchantSite {
+			return nil, errorf(op, ErrOrderMismatch, "merchant_site %q is not this client's %q", site, c.cfg.MerchantSite)
+		}
+		if ref := f.get(fMerchTxnRef); ref != "" && ref != order.MerchTxnRef {
+			return nil, errorf(op, ErrOrderMismatch, "answer is for merch_txn_ref %q, the order is %q", ref, order.MerchTxnRef)
+		}
 		return nil, &APIError{Op: op, HTTPStatus: resp.StatusCode(), Code: CodeNotFound, Message: f.get(fMessage)}
 	}
 	// Check it like a return, against the order.

@@ -780,6 +780,9 @@ func (r *rm) check() {
 		r.st.add(fmt.Sprintf("order %s %s", o.Method, o.State), 1)
 		if failed {
 			r.st.add("provisioning failed", 1)
+			if ro.provPlan != 1 {
+				t.Errorf("order %s: provisioning failed, but the provisioner refuses only orders planned to fail", o.ID)
+			}
 		}
 		// The gateway part of the order's payment, from the fake.
 		g := decimal.Zero
@@ -831,6 +834,15 @@ func (r *rm) check() {
 			t.Errorf("order %s is %s with an invoice", o.ID, o.State)
 		}
 	}
+
+	// The provisioner saw only these orders' keys.
+	e.prov.mu.Lock()
+	for key := range e.prov.results {
+		if _, ok := orders[strings.TrimSuffix(key, "/provision")]; !ok {
+			t.Errorf("provisioned %q, no order of this run", key)
+		}
+	}
+	e.prov.mu.Unlock()
 
 	// Every success at the fake paid its order (and, if provisioning
 	// failed, went back to the payer at the gateway or to the wallet), or

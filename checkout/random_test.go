@@ -372,7 +372,8 @@ func (r *rm) redirected(o *rmOrder, next checkout.Next, who string) {
 		return
 	}
 	u := next.URL
-	r.push("payer "+who+" of "+o.id+" at the gateway", func() { r.payerAct(o, u, false) })
+	opened := r.e.clock.Now()
+	r.push("payer "+who+" of "+o.id+" at the gateway", func() { r.payerAct(o, u, opened, false) })
 }
 
 func (r *rm) share(o *rmOrder) {
@@ -450,8 +451,19 @@ var rmOutcomes = []struct {
 	{"cancel", vtcpaytest.StatusCancelled}, {"insufficient", vtcpaytest.StatusInsufficientFunds}, {"abandon", 0},
 }
 
-// payerAct plays the payer on the gateway's page.
-func (r *rm) payerAct(o *rmOrder, checkoutURL string, late bool) {
+// rmPageLife is how long the payer may still pay on the gateway's page.
+// Checkout's queries of an expired payment end WithLatePaymentWindow (7
+// days) after the payment timeout (24 hours): a success later than that
+// whose notification is lost is for a person to find, so the modelled
+// gateway's page does not live that long.
+const rmPageLife = 7 * 24 * time.Hour
+
+// payerAct plays the payer on the gateway's page, opened at opened.
+func (r *rm) payerAct(o *rmOrder, checkoutURL string, opened time.Time, late bool) {
+	if age := r.e.clock.Now().Sub(opened); age > rmPageLife {
+		r.logf("  %s: the page is %v old: the payer cannot pay any more", refOf(checkoutURL), age)
+		return
+	}
 	oc := rmOutcomes[r.rng.IntN(len(rmOutcomes))]
 	if late && oc.status == 0 {
 		oc = rmOutcomes[0]
@@ -460,7 +472,7 @@ func (r *rm) payerAct(o *rmOrder, checkoutURL string, late bool) {
 	if oc.status == 0 {
 		r.logf("  %s: the payer leaves the page", ref)
 		if r.coin(0.5) {
-			r.push("payer of "+ref+" comes back late", func() { r.payerAct(o, checkoutURL, true) })
+			r.push("payer of "+ref+" comes back late", func() { r.payerAct(o, checkoutURL, opened, true) })
 		}
 		return
 	}

@@ -380,3 +380,85 @@ func TestConcurrentCheckoutsNeverOverdraw(t *testing.T) {
 	}
 	e.conserved("wal")
 }
+
+// lostVoidLedger loses the answer of the first void it posts: the hold is
+// released, the caller sees an error.
+type lostVoidLedger struct {
+	wallet.Ledger
+	lost *atomic.Bool
+}
+
+func (l lostVoidLedger) Post(ctx context.Context, ts ...wallet.Transfer) ([]wallet.Result, error) {
+	r, err := l.Ledger.Post(ctx, ts...)
+	if err == nil && len(ts) == 1 && ts[0].Kind == wallet.KindVoid && l.lost.CompareAndSwap(false, true) {
+		return nil, errCrash
+	}
+	return r, err
+}
+
+// failCancelStore fails the first write of a cancelled order.
+type failCancelStore struct {
+	checkout.Store
+	failed *atomic.Bool
+}
+
+func (s failCancelStore) UpdateOrder(ctx context.Context, o checkout.Order) (checkout.Order, error) {
+	if o.State == checkout.StateCancelled && s.failed.CompareAndSwap(false, true) {
+		return checkout.Order{}, errCrash
+	}
+	return s.Store.UpdateOrder(ctx, o)
+}
+
+// A top up and pay whose payment Sweep failed at the timeout, and whose
+// cancellation released the credit hold but stopped before it saved the
+// order (the void's answer lost, or the write failing), then succeeds at
+// the gateway: the hold cannot be captured any more. The order is
+// cancelled and the gateway money credited to the wallet, flagged. It was
+// stuck in paid, the payer's money neither used nor credited, with every
+// Sweep failing on the capture (found by TestRandomCheckouts, seed 88).
+func TestTopUpSuccessAfterHoldReleasedIsCredited(t *testing.T) {
+	t.Parallel()
+	for _, crash := range []string{"void answer lost", "cancel write failed"} {
+		t.Run(crash, func(t *testing.T) {
+			t.Parallel()
+			var fired atomic.Bool
+			cfg := envConfig{ledger: func(l wallet.Ledger) wallet.Ledger { return lostVoidLedger{l, &fired} }}
+			if crash == "cancel write failed" {
+				cfg = envConfig{store: func(s checkout.Store) checkout.Store { return failCancelStore{s, &fired} }}
+			}
+			e := newEnv(t, cfg)
+			e.topUp("zed", 100000)
+			o := e.order("zed", 150000)
+			next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodTopUpAndPay, Gateway: "vtcpay"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(25 * time.Hour)
+			if _, err := e.c.Sweep(e.ctx); !errors.Is(err, errCrash) || !fired.Load() {
+				t.Fatalf("sweep = %v, crash fired %v", err, fired.Load())
+			}
+			if b := e.balance("zed"); !b.Pending.IsZero() {
+				t.Fatalf("the hold was not released: %s pending", b.Pending)
+			}
+			e.payAtGateway(next, vtcpaytest.StatusSuccess)
+			e.notify(lastRef(e.get(o.ID)))
+			for range 3 {
+				if _, err := e.c.Sweep(e.ctx); err != nil {
+					t.Errorf("sweep: %v", err)
+				}
+			}
+			got := e.get(o.ID)
+			if got.State != checkout.StateCancelled || !got.Flagged {
+				t.Errorf("order %s flagged %v (%s), want cancelled and flagged", got.State, got.Flagged, got.Reason)
+			}
+			if b := e.balance("zed"); !b.Posted.Equal(vnd(150000)) || !b.Pending.IsZero() {
+				t.Errorf("wallet %s posted, %s pending; want the 100000 credit kept and the 50000 paid credited", b.Posted, b.Pending)
+			}
+			if n := e.prov.provisioned(); n != 0 {
+				t.Errorf("provisioned %d", n)
+			}
+			wantLines(t, "payments", e.paymentLines("zed"), "vtcpay credited 50000 VND")
+			e.conserved("zed")
+		})
+	}
+}

@@ -198,6 +198,9 @@ func (c *Client) drive(ctx context.Context, o Order) (Order, error) {
 		return o, nil
 	}
 	if err := c.settleLedger(ctx, o); err != nil {
+		if o.Method == MethodTopUpAndPay && (errors.Is(err, wallet.ErrHoldResolved) || errors.Is(err, wallet.ErrHoldExpired)) {
+			return c.holdLost(ctx, o, err)
+		}
 		return o, err
 	}
 	if a, ok := o.attempt(o.PaidReference); ok && o.PaidReference != "" {
@@ -226,6 +229,35 @@ func (c *Client) drive(ctx context.Context, o Order) (Order, error) {
 		return c.complete(ctx, o)
 	}
 	return c.refundAndCancel(ctx, o)
+}
+
+// holdLost deals with a top-up-and-pay order paid through the gateway
+// whose credit hold can no longer be captured: a cancellation released it
+// and stopped before it saved the order (or ran at the same time as the
+// payment's success). The order cannot take that credit any more, so it is
+// cancelled, and the gateway payment is settled like any payment that
+// could not pay its order (settleExtra: credited to the wallet, flagged).
+// Both steps are saved before the next, so that Sweep finishes them after a
+// crash. Nothing was posted: the settlement batch is atomic.
+func (c *Client) holdLost(ctx context.Context, o Order, cause error) (Order, error) {
+	ref := o.PaidReference
+	a, ok := o.attempt(ref)
+	if !ok || ref == "" {
+		return o, fmt.Errorf("checkout: order %s: settle top up and pay: %w", o.ID, cause)
+	}
+	gw, ok := c.gateways[a.Gateway]
+	if !ok {
+		return o, fmt.Errorf("checkout: order %s: settle top up and pay: gateway %q not configured: %w", o.ID, a.Gateway, cause)
+	}
+	c.opts.logger.WarnContext(ctx, "checkout: credit hold released before the payment succeeded", "order", o.ID, "reference", ref, "err", cause)
+	a.Settled = false
+	o.PaidReference, o.State, o.UpdatedAt = "", StateCancelled, c.opts.now()
+	o.Reason = "the credit hold was released before payment " + ref + " succeeded"
+	o, err := c.store.UpdateOrder(ctx, o)
+	if err != nil {
+		return o, err
+	}
+	return c.settleExtra(ctx, o, gw, ref)
 }
 
 // settleLedger posts the paid order's ledger entries (idempotent by ID).

@@ -53,6 +53,10 @@ func TestRandomCheckouts(t *testing.T) {
 		for s := range uint64(defaultRandomSeeds) {
 			seeds = append(seeds, s+1)
 		}
+		// Seeds that failed once: 88 and 1344, a top up and pay paid after
+		// a cancellation released its hold (the void's answer lost; the
+		// cancelled order's write failing).
+		seeds = append(seeds, 88, 1344)
 	}
 	st := &rmStats{n: map[string]int{}}
 	t.Cleanup(func() { t.Logf("%d seeds: %s", len(seeds), st) })

@@ -59,8 +59,9 @@
 // result with another amount puts the order in review and provisions
 // nothing. Duplicates, replays and late arrivals change nothing twice; a
 // failure after a success changes nothing; a success that cannot pay the
-// order (it was cancelled, or another payer paid first) is refunded through
-// the gateway or credited to the requester's wallet, and the order flagged.
+// order (it was cancelled, or another payer paid first, or, for top up and
+// pay, its credit hold was already released) is refunded through the
+// gateway or credited to the requester's wallet, and the order flagged.
 // Unknown outcomes (VTC Pay's 0, 7, -21, -99; VinID's unsigned amount) are
 // settled by querying the gateway: a success whose amount even the query
 // does not confirm goes to review, and a success callback the query does

@@ -57,8 +57,8 @@ type MemoryStore struct {
 // that never move, so that an *orderEntry stays valid and storing an
 // order allocates nothing of its own; an open-addressing table of hash
 // bits and entry indexes (internal/hashindex, as the wallet's memory
-// ledger indexes its transfers) finds them by ID, usually in one cache
-// line, where a Go map of a million orders cost several cache misses.
+// ledger indexes its transfers) finds them by ID, usually reading one
+// cache line of the table.
 type orderTable struct {
 	seed   maphash.Seed
 	hashFn func(string) uint64 // tests only: instead of maphash

@@ -187,10 +187,14 @@ func (c *Client) OrderStatus(ctx context.Context, ref string) (*OrderStatus, err
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrOrderNotFound, ref)
 	}
+	n := 0
 	for _, other := range resp.Orders {
-		if other.ReferenceNumber == ref && other != o {
-			return nil, fmt.Errorf("%w: order status: two different results for order %s", ErrMalformed, truncate(ref))
+		if other.ReferenceNumber == ref {
+			n++
 		}
+	}
+	if n > 1 {
+		return nil, fmt.Errorf("%w: order status: %d results for order %s", ErrMalformed, n, truncate(ref))
 	}
 	return &o, nil
 }

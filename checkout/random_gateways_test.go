@@ -127,7 +127,9 @@ func newRandomEnv(t *testing.T, cfg envConfig, threshold int64) (*env, *rmGatewa
 		t.Fatal(err)
 	}
 	t.Cleanup(g.vinid.Close)
-	if g.vinidC, err = g.vinid.NewClient(vinidpay.WithClock(e.clock.Now)); err != nil {
+	// No query retries: a query's fault reaches checkout (and no retry
+	// sleeps).
+	if g.vinidC, err = g.vinid.NewClient(vinidpay.WithClock(e.clock.Now), vinidpay.WithQueryRetries(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	g.vinid.HandlePaymentCallbacks(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -511,6 +513,22 @@ func (r *rm) vinidLink(payer string) {
 	r.logf("  %s linked VinID wallet %s holding %d", payer, user, balance)
 }
 
+// vinidFault makes VinID's next answer on one of the paths checkout calls
+// fail: processed and its answer lost (the connection closed), or a 500
+// before anything was processed.
+func (r *rm) vinidFault() {
+	paths := []string{vinidpay.PathCreateTransaction, vinidpay.PathConfirmTransaction, vinidpay.PathRefund}
+	path := paths[r.rng.IntN(len(paths))]
+	if r.coin(0.5) {
+		r.gw.vinid.DropResponseNext(path)
+		r.logf("VinID: the next answer on %s is lost after processing", path)
+	} else {
+		r.gw.vinid.FailNext(path, http.StatusInternalServerError, vinidpaytest.CodeSystemError)
+		r.logf("VinID: the next call on %s fails unprocessed (500)", path)
+	}
+	r.st.add("vinidpay fault", 1)
+}
+
 // vinidWaiting returns the reference of o's VinID payment by payer ("" for
 // the requester's own) that waits for an OTP.
 func vinidWaiting(o checkout.Order, payer string) string {
@@ -604,7 +622,7 @@ func (r *rm) vinidCallbacks() {
 		if r.coin(0.2) {
 			r.push("notify "+ref+" (VinID, forged)", func() { r.deliverVinIDForged(ref, v) })
 		}
-		if r.coin(0.1) {
+		if r.coin(0.3) {
 			// The amount is not signed: a changed one is not a forgery that
 			// can be refused. Checkout must query and use VinID's amount.
 			w := cloneValues(v)

@@ -267,6 +267,9 @@ func (r *rm) play() {
 			r.e.notif.mu.Unlock()
 			r.logf("notifier: next %d sends fail", n)
 			continue
+		case !r.vtcOnly && p < 0.35:
+			r.vinidFault()
+			continue
 		}
 		i := r.rng.IntN(len(r.tasks))
 		tk := r.tasks[i]

@@ -65,13 +65,18 @@ type rmGateways struct {
 	vietNotes  map[string]url.Values // reference -> Ví Việt's server notification of it
 	vinidNotes []url.Values          // VinID's success callbacks, as it delivered them
 	vinidSeen  int                   // how many of vinidNotes the test has scheduled
+
+	// The transports of the VTC Pay and Ví Việt clients: each injects a
+	// fault into one call once armed (see netFault).
+	vtcRT, vietRT *faultRT
 }
 
 // newRandomEnv is newEnv with Ví Việt and VinID Pay configured beside VTC
-// Pay, every fake and client on the env's clock. Notifications of Ví Việt
+// Pay, every fake and client on the env's clock; threshold is VinID's OTP
+// threshold. Notifications of Ví Việt
 // and VinID are captured as the fakes deliver them; the test hands them to
 // the Client's handler when it decides.
-func newRandomEnv(t *testing.T, cfg envConfig, threshold int64) (*env, *rmGateways) {
+func newRandomEnv(t *testing.T, cfg envConfig, threshold int64, vtcOnly bool) (*env, *rmGateways) {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), clock: newClock(), notif: &notifier{}, prov: &provisioner{results: map[string]error{}}}
 	g := &rmGateways{threshold: threshold, vietAccts: map[string]vivietpaytest.Account{}, vinidUsers: map[string]string{}, vinidStart: map[string]int64{},
@@ -79,8 +84,16 @@ func newRandomEnv(t *testing.T, cfg envConfig, threshold int64) (*env, *rmGatewa
 
 	e.fake = vtcpaytest.NewTestServer(t, vtcpaytest.Config{}, vtcpaytest.WithoutNotify(), vtcpaytest.WithClock(e.clock.Now))
 	fc := e.fake.Config()
+	g.vtcRT = &faultRT{inner: transportOf(e.fake.Client()), match: func(*http.Request) bool { return false }}
+	vtcOpts := []vtcpay.Option{vtcpay.WithBaseURL(e.fake.URL()), vtcpay.WithHTTPClient(e.fake.Client()), vtcpay.WithClock(e.clock.Now)}
+	if !vtcOnly {
+		// Gateway faults (none for a seed on VTC Pay alone, which replays
+		// as before): the client's own query retries off, so that a
+		// query's fault reaches checkout.
+		vtcOpts = append(vtcOpts, vtcpay.WithHTTPClient(&http.Client{Transport: g.vtcRT}), vtcpay.WithQueryRetries(0))
+	}
 	vc, err := vtcpay.New(vtcpay.Config{WebsiteID: fc.WebsiteID, SecretKey: fc.SecretKey, ReceiverAccount: fc.ReceiverAccount, KeySign: fc.KeySign},
-		vtcpay.WithBaseURL(e.fake.URL()), vtcpay.WithHTTPClient(e.fake.Client()), vtcpay.WithClock(e.clock.Now))
+		vtcOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +120,10 @@ func newRandomEnv(t *testing.T, cfg envConfig, threshold int64) (*env, *rmGatewa
 		t.Fatal(err)
 	}
 	t.Cleanup(g.viet.Close)
+	g.vietRT = &faultRT{inner: transportOf(g.viet.Client()), match: func(*http.Request) bool { return false }}
 	vv, err := vivietpay.New(vivietpay.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: signing.NewSecret(vietSecret)},
-		vivietpay.WithBaseURL(g.viet.URL), vivietpay.WithHTTPClient(g.viet.Client()), vivietpay.WithClock(e.clock.Now))
+		vivietpay.WithBaseURL(g.viet.URL), vivietpay.WithHTTPClient(&http.Client{Transport: g.vietRT}), vivietpay.WithClock(e.clock.Now),
+		vivietpay.WithQueryRetries(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,6 +185,29 @@ func newRandomEnv(t *testing.T, cfg envConfig, threshold int64) (*env, *rmGatewa
 	}
 	e.h = http.StripPrefix("/pay", e.c.Handler())
 	return e, g
+}
+
+func transportOf(c *http.Client) http.RoundTripper {
+	if c.Transport == nil {
+		return http.DefaultTransport
+	}
+	return c.Transport
+}
+
+// netFault makes the next query or refund of VTC Pay or Ví Việt meet a
+// fault: not sent, a 503 unprocessed, or processed and its answer lost.
+func (r *rm) netFault() {
+	rt, gw := r.gw.vtcRT, rmVTC
+	if r.coin(0.5) {
+		rt, gw = r.gw.vietRT, rmViet
+	}
+	call := []string{"query", "refund"}[r.rng.IntN(2)]
+	nf := netFaults[r.rng.IntN(len(netFaults))]
+	rt.mu.Lock()
+	rt.armed, rt.fired, rt.fault, rt.match = true, false, nf, gatewayCalls[gw][call]
+	rt.mu.Unlock()
+	r.logf("%s: the next %s meets %s", gw, call, nf)
+	r.st.add("net fault", 1)
 }
 
 // payerGateway is the gateway a payer of o uses: the order's, or now and

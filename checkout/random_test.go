@@ -176,7 +176,7 @@ func runRandomCheckouts(t *testing.T, seed uint64, vtcOnly bool, st *rmStats) {
 		store:  func(s checkout.Store) checkout.Store { return faultyStore{s, fs} },
 		ledger: func(l wallet.Ledger) wallet.Ledger { return faultyLedger{l, fl} },
 		opts:   []checkout.Option{checkout.WithRefundPolicy(policy)},
-	}, threshold)
+	}, threshold, vtcOnly)
 	r := &rm{t: t, e: e, rng: rng, fs: fs, fl: fl, st: st, policy: policy, gw: gw, vtcOnly: vtcOnly,
 		seeds: map[string]int64{}, successes: map[string]decimal.Decimal{}, tryAgain: map[string]int{}}
 	r.logf("refund policy %d (0 to credit, 1 through the gateway); VinID's OTP threshold %d; VTC Pay only %v", policy, threshold, vtcOnly)
@@ -269,6 +269,9 @@ func (r *rm) play() {
 			continue
 		case !r.vtcOnly && p < 0.35:
 			r.vinidFault()
+			continue
+		case !r.vtcOnly && p < 0.37:
+			r.netFault()
 			continue
 		}
 		i := r.rng.IntN(len(r.tasks))

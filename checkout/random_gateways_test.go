@@ -31,7 +31,9 @@ import (
 // (a linked wallet: charged at once below its OTP threshold, at or above it
 // after the OTP the payer enters; wrong and expired OTPs, payers with no
 // link or too little money; callbacks whose amount is not signed, so
-// checkout queries).
+// checkout queries). VinID's create, OTP confirm and refund answers are
+// lost now and then (VinID's knobs), and VTC Pay's and Ví Việt's queries
+// and refunds meet network faults (their clients' transports).
 
 const (
 	rmVTC   = "vtcpay"
@@ -73,9 +75,9 @@ type rmGateways struct {
 
 // newRandomEnv is newEnv with Ví Việt and VinID Pay configured beside VTC
 // Pay, every fake and client on the env's clock; threshold is VinID's OTP
-// threshold. Notifications of Ví Việt
-// and VinID are captured as the fakes deliver them; the test hands them to
-// the Client's handler when it decides.
+// threshold, vtcOnly leaves VTC Pay's transport without faults. Ví Việt's
+// and VinID's notifications are captured as the fakes deliver them; the
+// test hands them to the Client's handler when it decides.
 func newRandomEnv(t *testing.T, cfg envConfig, threshold int64, vtcOnly bool) (*env, *rmGateways) {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), clock: newClock(), notif: &notifier{}, prov: &provisioner{results: map[string]error{}}}

@@ -22,7 +22,8 @@ import (
 )
 
 // TestRandomCheckouts drives, for each seed, 6 to 12 orders of 3 customers
-// through random methods and random interleavings of the payer's choices,
+// through random methods and gateways (VTC Pay, Ví Việt, VinID Pay: see
+// random_gateways_test.go) and random interleavings of the payer's choices,
 // duplicated, tampered or missing notifications, returns, Sweeps at random
 // clock moves, failing provisioning and injected Store and ledger crashes;
 // then lets Sweep converge and checks every order against the fake's
@@ -30,10 +31,13 @@ import (
 // nor doubled.
 //
 // THANHTOAN_RANDOM_SEEDS=N runs seeds 1..N instead of the default ones;
-// THANHTOAN_RANDOM_SEED=S runs seed S alone (to replay a failure).
+// THANHTOAN_RANDOM_SEED=S runs seed S alone (to replay a failure);
+// THANHTOAN_RANDOM_VTC_ONLY=1 pays every order through VTC Pay, as the
+// test did before it drew gateways (seeds then replay as they did).
 func TestRandomCheckouts(t *testing.T) {
 	t.Parallel()
 	var seeds []uint64
+	vtcOnly := map[uint64]bool{}
 	switch {
 	case os.Getenv("THANHTOAN_RANDOM_SEED") != "":
 		s, err := strconv.ParseUint(os.Getenv("THANHTOAN_RANDOM_SEED"), 10, 64)
@@ -55,15 +59,26 @@ func TestRandomCheckouts(t *testing.T) {
 		}
 		// Seeds that failed once: 88 and 1344, a top up and pay paid after
 		// a cancellation released its hold (the void's answer lost; the
-		// cancelled order's write failing).
+		// cancelled order's write failing). They failed with VTC Pay alone,
+		// and run so, to replay the same sequences.
 		seeds = append(seeds, 88, 1344)
+		vtcOnly[88], vtcOnly[1344] = true, true
+	}
+	if os.Getenv("THANHTOAN_RANDOM_VTC_ONLY") == "1" {
+		for _, s := range seeds {
+			vtcOnly[s] = true
+		}
 	}
 	st := &rmStats{n: map[string]int{}}
 	t.Cleanup(func() { t.Logf("%d seeds: %s", len(seeds), st) })
 	for _, seed := range seeds {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+		name := fmt.Sprint(seed)
+		if vtcOnly[seed] {
+			name += "-vtc"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			runRandomCheckouts(t, seed, st)
+			runRandomCheckouts(t, seed, vtcOnly[seed], st)
 		})
 	}
 }
@@ -104,10 +119,11 @@ type rmOrder struct {
 	customer string
 	price    int64
 	method   checkout.Method
-	twoPay   bool // on behalf: a second payer, or the requester pays too
-	together bool // the two payers pay at once
-	provPlan int  // 0 ok, 1 fails, n>1: asks to try again n-1 times
-	payers   int  // share links asked for
+	gateway  string // the requester's gateway (payers on behalf may choose another)
+	twoPay   bool   // on behalf: a second payer, or the requester pays too
+	together bool   // the two payers pay at once
+	provPlan int    // 0 ok, 1 fails, n>1: asks to try again n-1 times
+	payers   int    // share links asked for
 }
 
 // rm is one seed's run.
@@ -126,6 +142,8 @@ type rm struct {
 	tryAgain  map[string]int // order -> ErrTryAgain answers left (under the provisioner's lock)
 	st        *rmStats
 	policy    checkout.RefundPolicy
+	gw        *rmGateways
+	vtcOnly   bool // every payment through VTC Pay, and no random draw for gateways
 }
 
 type rmTask struct {
@@ -141,21 +159,27 @@ func (r *rm) push(name string, run func()) { r.tasks = append(r.tasks, rmTask{na
 
 func (r *rm) coin(p float64) bool { return r.rng.Float64() < p }
 
-func runRandomCheckouts(t *testing.T, seed uint64, st *rmStats) {
+func runRandomCheckouts(t *testing.T, seed uint64, vtcOnly bool, st *rmStats) {
 	fs, fl := &fault{}, &fault{}
 	rng := rand.New(rand.NewPCG(seed, 0x7468616e68746f61))
 	policy := checkout.RefundToCredit
 	if rng.IntN(2) == 1 {
 		policy = checkout.RefundThroughGateway
 	}
-	e := newEnv(t, envConfig{
+	// VinID's OTP threshold: among the prices (10000 to 399000), so that
+	// both ways of paying come up.
+	threshold := int64(1_000_000)
+	if !vtcOnly {
+		threshold = (50 + rng.Int64N(300)) * 1000
+	}
+	e, gw := newRandomEnv(t, envConfig{
 		store:  func(s checkout.Store) checkout.Store { return faultyStore{s, fs} },
 		ledger: func(l wallet.Ledger) wallet.Ledger { return faultyLedger{l, fl} },
 		opts:   []checkout.Option{checkout.WithRefundPolicy(policy)},
-	})
-	r := &rm{t: t, e: e, rng: rng, fs: fs, fl: fl, st: st, policy: policy,
+	}, threshold, vtcOnly)
+	r := &rm{t: t, e: e, rng: rng, fs: fs, fl: fl, st: st, policy: policy, gw: gw, vtcOnly: vtcOnly,
 		seeds: map[string]int64{}, successes: map[string]decimal.Decimal{}, tryAgain: map[string]int{}}
-	r.logf("refund policy %d (0 to credit, 1 through the gateway)", policy)
+	r.logf("refund policy %d (0 to credit, 1 through the gateway); VinID's OTP threshold %d; VTC Pay only %v", policy, threshold, vtcOnly)
 	defer func() {
 		if t.Failed() {
 			t.Logf("seed %d (replay: THANHTOAN_RANDOM_SEED=%d; two payers at once run concurrently, so a replay may differ there):\n%s",
@@ -195,8 +219,13 @@ func (r *rm) setUp(seed uint64) {
 		if o.provPlan > 1 {
 			r.tryAgain[o.id] = o.provPlan - 1
 		}
+		o.gateway = rmVTC
+		if !r.vtcOnly {
+			o.gateway = rmGatewayNames[r.rng.IntN(len(rmGatewayNames))]
+		}
+		r.st.add("gateway "+o.gateway, 1)
 		r.orders = append(r.orders, o)
-		r.logf("order %s %s price %d %s twoPay=%v together=%v prov=%d", o.id, o.customer, o.price, o.method, o.twoPay, o.together, o.provPlan)
+		r.logf("order %s %s price %d %s via %s twoPay=%v together=%v prov=%d", o.id, o.customer, o.price, o.method, o.gateway, o.twoPay, o.together, o.provPlan)
 		r.push("create "+o.id, func() { r.create(o) })
 	}
 	plans := map[string]int{}
@@ -237,6 +266,12 @@ func (r *rm) play() {
 			r.e.notif.failNext = n
 			r.e.notif.mu.Unlock()
 			r.logf("notifier: next %d sends fail", n)
+			continue
+		case !r.vtcOnly && p < 0.35:
+			r.vinidFault()
+			continue
+		case !r.vtcOnly && p < 0.37:
+			r.netFault()
 			continue
 		}
 		i := r.rng.IntN(len(r.tasks))
@@ -361,17 +396,36 @@ func (r *rm) payCredit(o *rmOrder) {
 }
 
 func (r *rm) payGateway(o *rmOrder, m checkout.Method) {
+	if o.gateway == rmVinID {
+		r.vinidLink(o.customer)
+	}
 	var next checkout.Next
-	_ = r.retry("pay "+string(m)+" "+o.id, func() error {
+	_ = r.retry("pay "+string(m)+" "+o.id+" through "+o.gateway, func() error {
 		var err error
-		next, err = r.e.c.Pay(r.e.ctx, o.id, checkout.PayRequest{Method: m, Gateway: "vtcpay"})
+		next, err = r.e.c.Pay(r.e.ctx, o.id, checkout.PayRequest{Method: m, Gateway: o.gateway})
 		return err
 	})
-	r.redirected(o, next, "requester")
+	r.redirected(o, o.gateway, next, "requester", "", "")
 }
 
-// redirected sends the payer to the gateway's page, if there is one.
-func (r *rm) redirected(o *rmOrder, next checkout.Next, who string) {
+// redirected sends the payer to the gateway's page, if there is one, or
+// asks them for VinID's OTP. token and payer are the payer's share token
+// and email on behalf ("" for the requester).
+func (r *rm) redirected(o *rmOrder, gw string, next checkout.Next, who, token, payer string) {
+	switch gw {
+	case rmVinID:
+		r.vinidAfter(o, next, who, token, payer)
+		return
+	case rmViet:
+		if next.Kind == checkout.NextRedirect {
+			u := next.URL
+			if payer == "" {
+				payer = o.customer
+			}
+			r.push("payer "+who+" of "+o.id+" at Ví Việt", func() { r.vietOpen(u, who, payer) })
+		}
+		return
+	}
 	if next.Kind != checkout.NextRedirect {
 		return
 	}
@@ -380,12 +434,17 @@ func (r *rm) redirected(o *rmOrder, next checkout.Next, who string) {
 	r.push("payer "+who+" of "+o.id+" at the gateway", func() { r.payerAct(o, u, opened, false) })
 }
 
+// rmShare is a share link a payer on behalf was given.
+type rmShare struct {
+	tok, payer, gw string
+}
+
 func (r *rm) share(o *rmOrder) {
 	payers := 1
 	if o.twoPay {
 		payers = 2
 	}
-	var tokens []string
+	var shares []rmShare
 	for range payers {
 		o.payers++
 		payer := fmt.Sprintf("payer%d.%s@example.com", o.payers, o.id)
@@ -403,17 +462,17 @@ func (r *rm) share(o *rmOrder) {
 			r.logf("  the payer has the link from the email")
 		}
 		if tok != "" {
-			tokens = append(tokens, tok)
+			shares = append(shares, rmShare{tok, payer, r.payerGateway(o)})
 		}
 	}
-	if o.together && len(tokens) == 2 {
-		r.push("two payers of "+o.id+" at once", func() { r.payTogether(o, tokens) })
+	if o.together && len(shares) == 2 {
+		r.push("two payers of "+o.id+" at once", func() { r.payTogether(o, shares) })
 		return
 	}
-	for i, tok := range tokens {
-		r.push(fmt.Sprintf("payer%d of %s pays shared", i+1, o.id), func() { r.payShared(o, tok, fmt.Sprintf("payer%d", i+1)) })
+	for i, sh := range shares {
+		r.push(fmt.Sprintf("payer%d of %s pays shared through %s", i+1, o.id, sh.gw), func() { r.payShared(o, sh, fmt.Sprintf("payer%d", i+1)) })
 	}
-	if o.twoPay && len(tokens) < 2 || o.twoPay && !o.together && r.coin(0.3) {
+	if o.twoPay && len(shares) < 2 || o.twoPay && !o.together && r.coin(0.3) {
 		// The requester pays as well.
 		r.push("requester pays "+o.id+" too", func() { r.payGateway(o, checkout.MethodGateway) })
 	}
@@ -428,14 +487,17 @@ func (r *rm) shareEmail(id, payer string) string {
 	return ""
 }
 
-func (r *rm) payShared(o *rmOrder, token, who string) {
+func (r *rm) payShared(o *rmOrder, sh rmShare, who string) {
+	if sh.gw == rmVinID {
+		r.vinidLink(sh.payer)
+	}
 	var next checkout.Next
-	_ = r.retry("pay shared "+o.id+" by "+who, func() error {
+	_ = r.retry("pay shared "+o.id+" by "+who+" through "+sh.gw, func() error {
 		var err error
-		next, err = r.e.c.PayShared(r.e.ctx, token, "vtcpay")
+		next, err = r.e.c.PayShared(r.e.ctx, sh.tok, sh.gw)
 		return err
 	})
-	r.redirected(o, next, who)
+	r.redirected(o, sh.gw, next, who, sh.tok, sh.payer)
 }
 
 // refOf returns the reference_number of a VTC Pay checkout URL.
@@ -580,47 +642,65 @@ func (r *rm) browseReturn(ref string, ret *url.URL, mayRetry bool) {
 }
 
 // payTogether: two payers of one order each open their link and pay at
-// the same moment; each notification comes at once.
-func (r *rm) payTogether(o *rmOrder, tokens []string) {
-	urls := make([]string, len(tokens))
-	for i, tok := range tokens {
+// the same moment; each notification comes at once. On VinID Pay both
+// start their payment at once (and enter the OTP, when VinID asks).
+func (r *rm) payTogether(o *rmOrder, shares []rmShare) {
+	urls := make([]string, len(shares))
+	for i, sh := range shares {
+		switch sh.gw {
+		case rmVinID:
+			r.vinidLink(sh.payer)
+			continue // VinID charges inside PayShared: below, at once
+		case rmViet:
+			r.vietAccount(sh.payer)
+		}
 		var next checkout.Next
 		_ = r.retry(fmt.Sprintf("pay shared %s by payer%d", o.id, i+1), func() error {
 			var err error
-			next, err = r.e.c.PayShared(r.e.ctx, tok, "vtcpay")
+			next, err = r.e.c.PayShared(r.e.ctx, sh.tok, sh.gw)
 			return err
 		})
 		if next.Kind == checkout.NextRedirect {
 			urls[i] = next.URL
 		}
 	}
-	type result struct {
-		ret   *url.URL
-		err   error
-		codes []int
-	}
-	res := make([]result, len(urls))
+	res := make([]rmAtOnce, len(shares))
 	var wg sync.WaitGroup
-	for i, u := range urls {
-		if u == "" {
-			continue
+	for i, sh := range shares {
+		u := urls[i]
+		switch {
+		case sh.gw == rmVinID:
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = r.vinidAtOnce(sh)
+			}()
+		case u == "":
+		case sh.gw == rmViet:
+			acct := r.gw.vietAccts[sh.payer]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = r.vietAtOnce(u, acct)
+			}()
+		default:
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i].ret, res[i].err = r.e.fake.Pay(r.e.ctx, u, vtcpaytest.StatusSuccess)
+				if res[i].err != nil {
+					return
+				}
+				resps, err := r.e.fake.Deliver(r.e.ctx, r.e.h, refOf(u), vtcpaytest.Target(baseURL+"/notify/vtcpay"))
+				if err != nil {
+					res[i].err = err
+					return
+				}
+				for _, resp := range resps {
+					res[i].codes = append(res[i].codes, resp.StatusCode)
+				}
+			}()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res[i].ret, res[i].err = r.e.fake.Pay(r.e.ctx, u, vtcpaytest.StatusSuccess)
-			if res[i].err != nil {
-				return
-			}
-			resps, err := r.e.fake.Deliver(r.e.ctx, r.e.h, refOf(u), vtcpaytest.Target(baseURL+"/notify/vtcpay"))
-			if err != nil {
-				res[i].err = err
-				return
-			}
-			for _, resp := range resps {
-				res[i].codes = append(res[i].codes, resp.StatusCode)
-			}
-		}()
 	}
 	var sweepRep checkout.SweepReport
 	var sweepErr error
@@ -636,8 +716,32 @@ func (r *rm) payTogether(o *rmOrder, tokens []string) {
 	if sweepToo {
 		r.logf("  sweep meanwhile: %+v err=%v", sweepRep, errText(sweepErr))
 	}
-	for i, u := range urls {
-		if u == "" {
+	for i, sh := range shares {
+		u := urls[i]
+		switch {
+		case sh.gw == rmVinID:
+			r.logf("  %s: payer%d at VinID at once (%s): %s, notification %v", res[i].ref, i+1, res[i].code, errText(res[i].err), res[i].codes)
+			if res[i].ok {
+				r.gw.otpAuth[res[i].ref] = true
+			}
+			continue
+		case u == "":
+			continue
+		case sh.gw == rmViet:
+			ref := vietRef(u)
+			r.logf("  %s: payer%d at Ví Việt at once: code %s %s, notification %v", ref, i+1, res[i].code, errText(res[i].err), res[i].codes)
+			if res[i].err != nil {
+				continue
+			}
+			if res[i].code == rmVietSuccess {
+				r.recordVietSuccess(ref)
+			}
+			if r.coin(0.5) {
+				r.push("notify "+ref+" (Ví Việt)", func() { r.deliverViet(ref, true) })
+			}
+			if ret := res[i].ret; ret != nil && r.coin(0.5) {
+				r.push("return "+ref, func() { r.browseReturn(ref, ret, true) })
+			}
 			continue
 		}
 		ref := refOf(u)
@@ -653,14 +757,18 @@ func (r *rm) payTogether(o *rmOrder, tokens []string) {
 			}
 		}
 	}
+	r.vinidCallbacks()
 }
 
 // converge disarms every fault, moves the clock past every timeout and
 // sweeps until Sweep has nothing left to do.
 func (r *rm) converge() {
 	r.disarm()
-	for _, d := range []time.Duration{73 * time.Hour, 8 * 24 * time.Hour} {
+	for i, d := range []time.Duration{73 * time.Hour, 8 * 24 * time.Hour} {
 		r.e.clock.Advance(d)
+		if i == 0 {
+			r.vietComeBack()
+		}
 		quiet := false
 		for i := 0; i < 5 && !quiet; i++ {
 			rep, err := r.e.c.Sweep(r.e.ctx)
@@ -720,15 +828,12 @@ func (r *rm) check() {
 	t, e := r.t, r.e
 	ctx := e.ctx
 
-	// The fake's successes are the ones the test made.
-	fakeOK := map[string]vtcpaytest.Transaction{}
-	for _, txn := range e.fake.Transactions() {
-		if txn.Status != vtcpaytest.StatusSuccess {
-			continue
-		}
-		fakeOK[txn.Reference] = txn
-		if _, ok := r.successes[txn.Reference]; !ok {
-			t.Errorf("the fake has a success %s the test did not make", txn.Reference)
+	// The fakes' successes are the ones the test made (on the gateway's
+	// pages; VinID's: see fakeSuccesses).
+	fakeOK := r.fakeSuccesses()
+	for ref, s := range fakeOK {
+		if _, ok := r.successes[ref]; !ok && s.gateway != rmVinID {
+			t.Errorf("%s has a success %s the test did not make", s.gateway, ref)
 		}
 	}
 	for ref := range r.successes {
@@ -803,11 +908,11 @@ func (r *rm) check() {
 		// The gateway part of the order's payment, from the fake.
 		g := decimal.Zero
 		if o.PaidReference != "" {
-			txn, ok := fakeOK[o.PaidReference]
+			s, ok := fakeOK[o.PaidReference]
 			if !ok {
 				t.Errorf("order %s paid by %s, which the fake has no success for", o.ID, o.PaidReference)
 			} else {
-				g, _ = decimal.NewFromString(txn.Amount)
+				g = s.amount
 			}
 		}
 		price := vnd(ro.price)
@@ -863,14 +968,13 @@ func (r *rm) check() {
 	// Every success at the fake paid its order (and, if provisioning
 	// failed, went back to the payer at the gateway or to the wallet), or
 	// was refunded there, or was credited to the requester: one of these.
-	for ref, txn := range fakeOK {
+	for ref, s := range fakeOK {
 		o, ok := orders[orderOfRef(ref)]
 		if !ok {
 			t.Errorf("success %s for an order the store does not have", ref)
 			continue
 		}
-		amt, _ := decimal.NewFromString(txn.Amount)
-		refunded, _ := decimal.NewFromString(txn.Refunded)
+		amt, refunded := s.amount, s.refunded
 		if !refunded.IsZero() && !refunded.Equal(amt) {
 			t.Errorf("%s: %s of %s refunded at the gateway", ref, refunded, amt)
 		}
@@ -878,8 +982,8 @@ func (r *rm) check() {
 		lines := map[checkout.PaymentOutcome]int{}
 		for _, p := range payLines[ref] {
 			lines[p.Outcome]++
-			if !p.Amount.Equal(amt) {
-				t.Errorf("Payment History %s: %s, the gateway charged %s", p.ID, p.Amount, amt)
+			if !p.Amount.Equal(amt) || p.Gateway != s.gateway {
+				t.Errorf("Payment History %s: %s through %s, %s charged %s", p.ID, p.Amount, p.Gateway, s.gateway, amt)
 			}
 		}
 		credited := lines[checkout.PaymentCredited] > 0
@@ -926,7 +1030,7 @@ func (r *rm) check() {
 				ref, amt, o.Customer, paidIt, refundedGW, lines, o.ID, o.State, o.PaidReference, o.Flagged, o.Reason, a)
 			continue
 		}
-		r.st.add("success: "+way, 1)
+		r.st.add("success "+s.gateway+": "+way, 1)
 		r.logf("%s: %s", ref, way)
 		if !maps.Equal(lines, want) {
 			t.Errorf("%s was %s but Payment History says %v", ref, way, lines)

@@ -33,7 +33,10 @@
 // below the amount 06, Status Locked 05; or with SetScenario.
 //
 // It answers the modelled query and refund APIs of package vivietpay, with
-// refunds idempotent by refund_ref. [Scenario] forces each failure of step 4;
+// refunds idempotent by refund_ref. A payment whose page session is over
+// (Config.SessionTTL, 15 minutes by default) is over even if the payer
+// never comes back: the query answers session expired (10), delivering
+// nothing, and a payer who does come back is sent back with that result. [Scenario] forces each failure of step 4;
 // [Payer] drives the pages with net/http and a cookie jar, no browser; the
 // browser tests (browser_test.go) drive them in headless Chromium.
 //

@@ -538,3 +538,45 @@ func TestSessionCookieAndExpiry(t *testing.T) {
 		t.Fatalf("expired session return: %v", err)
 	}
 }
+
+// A payer who leaves the page does not leave the payment open forever:
+// once the session's life is over, a query answers that it expired (no
+// result is delivered then), and a payer who comes back is sent back with
+// that signed result.
+func TestAbandonedPaymentExpires(t *testing.T) {
+	t.Parallel()
+	protocols(t, func(t *testing.T, p vivietpay.Protocol) {
+		e := newEnv(t, p, nil)
+		ctx := context.Background()
+		o := order(10_000)
+		link, _ := e.client.CheckoutURL(o)
+		payer := e.srv.NewPayer()
+		page, err := payer.Open(ctx, link)
+		if err != nil || !page.IsLogin() {
+			t.Fatal(err)
+		}
+		e.now.Add(int64((14 * time.Minute).Seconds()))
+		if _, err := e.client.Query(ctx, o); !errors.Is(err, vivietpay.ErrUnknownOutcome) {
+			t.Fatalf("within the session: %v", err)
+		}
+		delivered := len(e.srv.Deliveries())
+		e.now.Add(int64((2 * time.Minute).Seconds()))
+		if _, err := e.client.Query(ctx, o); !errors.Is(err, vivietpay.ErrDeclined) || !strings.Contains(err.Error(), `"10"`) {
+			t.Fatalf("after the session: %v", err)
+		}
+		if n := len(e.srv.Deliveries()); n != delivered {
+			t.Errorf("the query delivered %d results", n-delivered)
+		}
+		page, _ = payer.Submit(ctx, page, url.Values{"account": {phone}, "password": {pw}, "action": {"pay"}})
+		ret, err := page.ReturnURL()
+		if err != nil {
+			t.Fatalf("the payer who came back: %v (%s)", err, page.Body)
+		}
+		if _, err := e.client.ParseReturn(ret.Query(), o); !errors.Is(err, vivietpay.ErrDeclined) || !strings.Contains(err.Error(), `"10"`) {
+			t.Fatalf("return after expiry: %v", err)
+		}
+		if a, _ := e.srv.Account(phone); a.Balance != 1_000_000 {
+			t.Errorf("payer balance %d", a.Balance)
+		}
+	})
+}

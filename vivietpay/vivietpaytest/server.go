@@ -98,9 +98,13 @@ type Payment struct {
 	V2          bool
 	Code        vivietpay.ResponseCode // "" while open
 	TransNo     string
-	Payer       string
-	Refunded    int64
-	ReturnURL   string // the signed redirect, once final
+	// session is the payment's page session: when it ends, a payment
+	// still open is over (session expired), as Ví Việt's would be, whether
+	// or not the payer comes back to the page.
+	session   *session
+	Payer     string
+	Refunded  int64
+	ReturnURL string // the signed redirect, once final
 }
 
 type session struct {
@@ -322,6 +326,7 @@ func (s *Server) handleOrder(v2 bool) http.HandlerFunc {
 		if ss.cancelURL == "" {
 			ss.cancelURL = ss.returnURL
 		}
+		p.session = ss
 		s.sessions[ss.id] = ss
 		s.mu.Unlock()
 		http.SetCookie(w, &http.Cookie{Name: "vipay_session", Value: ss.cookie, Path: "/vipay/pay/" + ss.id, HttpOnly: true})
@@ -491,13 +496,23 @@ func (s *Server) handleOTP(w http.ResponseWriter, r *http.Request) {
 // finish makes the payment final and sends the payer to the result page.
 // The caller holds s.mu.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, ss *session, code vivietpay.ResponseCode) {
-	p := ss.pay
-	p.Code = code
-	fs := s.resultFields(p, code.Description())
-	v, err := s.seal(p.V2, fs)
+	v, err := s.close(ss, code)
 	if err != nil {
 		s.errorPage(w, http.StatusInternalServerError, vivietpay.CodeSystemError, "cannot sign the result")
 		return
+	}
+	s.deliverLocked(ss.pay, v)
+	http.Redirect(w, r, "/vipay/pay/"+ss.id+"/result", http.StatusSeeOther)
+}
+
+// close makes the session's payment final with code and signs the result
+// the payer is sent back with. The caller holds s.mu.
+func (s *Server) close(ss *session, code vivietpay.ResponseCode) (url.Values, error) {
+	p := ss.pay
+	p.Code = code
+	v, err := s.seal(p.V2, s.resultFields(p, code.Description()))
+	if err != nil {
+		return nil, err
 	}
 	target := ss.returnURL
 	if code == vivietpay.CodeCancelled {
@@ -508,8 +523,7 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, ss *session, cod
 		sep = "&"
 	}
 	p.ReturnURL = target + sep + v.Encode()
-	s.deliverLocked(p, v)
-	http.Redirect(w, r, "/vipay/pay/"+ss.id+"/result", http.StatusSeeOther)
+	return v, nil
 }
 
 func (s *Server) resultFields(p *Payment, message string) []field {
@@ -611,6 +625,15 @@ func (s *Server) handleQuery(v2 bool) http.HandlerFunc {
 		if !ok {
 			s.refuse(w, v2, vivietpay.CodeNotFound, field{"merch_txn_ref", f["merch_txn_ref"]})
 			return
+		}
+		if p.Code == "" && s.clock().After(p.session.created.Add(s.cfg.SessionTTL)) {
+			// The payer left the page: the payment is over. No result is
+			// delivered from here (the merchant is waiting on this query);
+			// a payer who comes back is sent back with the signed result.
+			if _, err := s.close(p.session, vivietpay.CodeSessionExpired); err != nil {
+				http.Error(w, "cannot sign the result", http.StatusInternalServerError)
+				return
+			}
 		}
 		code := p.Code
 		if code == "" {

@@ -431,28 +431,8 @@ func (r *rm) deliverViet(ref string, mayRetry bool) {
 		r.noVietNotification(ref)
 		return
 	}
-	times := 1 + r.rng.IntN(2)
-	codes := make([]int, times)
-	if times > 1 && r.coin(0.5) {
-		var wg sync.WaitGroup
-		for i := range times {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				codes[i] = serveCode(r.e.h, notifyRequest(form))
-			}()
-		}
-		wg.Wait()
-	} else {
-		for i := range times {
-			codes[i] = serveCode(r.e.h, notifyRequest(form))
-		}
-	}
-	failed := false
-	for _, c := range codes {
-		failed = failed || c != http.StatusOK
-	}
-	r.logf("  %s: Ví Việt notification x%d: %v", ref, times, codes)
+	codes, failed := r.serveSome(func() *http.Request { return notifyRequest(form) })
+	r.logf("  %s: Ví Việt notification x%d: %v", ref, len(codes), codes)
 	if failed && mayRetry && r.coin(0.7) {
 		r.push("notify "+ref+" (Ví Việt retries)", func() { r.deliverViet(ref, false) })
 	}
@@ -467,6 +447,28 @@ func (r *rm) noVietNotification(ref string) {
 		return
 	}
 	r.t.Errorf("Ví Việt delivered no notification of %s", ref)
+}
+
+// serveSome sends one or two requests made by mk to the checkout Handler,
+// the two at once half the time, and returns their HTTP statuses and
+// whether any was not 200.
+func (r *rm) serveSome(mk func() *http.Request) (codes []int, failed bool) {
+	codes = make([]int, 1+r.rng.IntN(2))
+	if len(codes) > 1 && r.coin(0.5) {
+		var wg sync.WaitGroup
+		for i := range codes {
+			wg.Go(func() { codes[i] = serveCode(r.e.h, mk()) })
+		}
+		wg.Wait()
+	} else {
+		for i := range codes {
+			codes[i] = serveCode(r.e.h, mk())
+		}
+	}
+	for _, c := range codes {
+		failed = failed || c != http.StatusOK
+	}
+	return codes, failed
 }
 
 func serveCode(h http.Handler, req *http.Request) int {
@@ -688,28 +690,8 @@ func vinidRequest(v url.Values) *http.Request {
 }
 
 func (r *rm) deliverVinID(ref string, v url.Values, mayRetry bool) {
-	times := 1 + r.rng.IntN(2)
-	codes := make([]int, times)
-	if times > 1 && r.coin(0.5) {
-		var wg sync.WaitGroup
-		for i := range times {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				codes[i] = serveCode(r.e.h, vinidRequest(v))
-			}()
-		}
-		wg.Wait()
-	} else {
-		for i := range times {
-			codes[i] = serveCode(r.e.h, vinidRequest(v))
-		}
-	}
-	failed := false
-	for _, c := range codes {
-		failed = failed || c != http.StatusOK
-	}
-	r.logf("  %s: VinID callback (vnd_amount %s) x%d: %v", ref, v.Get("vnd_amount"), times, codes)
+	codes, failed := r.serveSome(func() *http.Request { return vinidRequest(v) })
+	r.logf("  %s: VinID callback (vnd_amount %s) x%d: %v", ref, v.Get("vnd_amount"), len(codes), codes)
 	if failed && mayRetry && r.coin(0.7) {
 		r.push("notify "+ref+" (VinID retries)", func() { r.deliverVinID(ref, v, false) })
 	}

@@ -139,6 +139,17 @@ type envConfig struct {
 	store  func(checkout.Store) checkout.Store
 	ledger func(wallet.Ledger) wallet.Ledger
 	opts   []checkout.Option
+	// backend, when set, gives the Store and the Ledger that store and
+	// ledger above wrap, on the env's clock; by default the in-memory ones.
+	backend func(t *testing.T, now func() time.Time) (checkout.Store, wallet.Ledger)
+}
+
+// base returns the Store and the Ledger before any wrapper.
+func (cfg envConfig) base(t *testing.T, now func() time.Time) (checkout.Store, wallet.Ledger) {
+	if cfg.backend != nil {
+		return cfg.backend(t, now)
+	}
+	return checkout.NewMemoryStore(), wallet.NewMemoryLedger(wallet.WithClock(now))
 }
 
 func newEnv(t *testing.T, cfg envConfig) *env {
@@ -156,12 +167,11 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ledger wallet.Ledger = wallet.NewMemoryLedger(wallet.WithClock(e.clock.Now))
+	store, ledger := cfg.base(t, e.clock.Now)
 	e.ledger = ledger
 	if cfg.ledger != nil {
 		ledger = cfg.ledger(ledger)
 	}
-	var store checkout.Store = checkout.NewMemoryStore()
 	e.store = store
 	if cfg.store != nil {
 		store = cfg.store(store)

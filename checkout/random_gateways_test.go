@@ -21,7 +21,6 @@ import (
 	"github.com/thanhtoan/thanhtoan/vivietpay/vivietpaytest"
 	"github.com/thanhtoan/thanhtoan/vtcpay"
 	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
-	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
 // TestRandomCheckouts' gateways beside VTC Pay, in the same Client so that
@@ -170,12 +169,11 @@ func newRandomEnv(t *testing.T, cfg envConfig, threshold int64, vtcOnly bool) (*
 		t.Fatal(err)
 	}
 
-	var ledger wallet.Ledger = wallet.NewMemoryLedger(wallet.WithClock(e.clock.Now))
+	store, ledger := cfg.base(t, e.clock.Now)
 	e.ledger = ledger
 	if cfg.ledger != nil {
 		ledger = cfg.ledger(ledger)
 	}
-	var store checkout.Store = checkout.NewMemoryStore()
 	e.store = store
 	if cfg.store != nil {
 		store = cfg.store(store)

@@ -34,6 +34,9 @@ import (
 // THANHTOAN_RANDOM_SEED=S runs seed S alone (to replay a failure);
 // THANHTOAN_RANDOM_VTC_ONLY=1 pays every order through VTC Pay, as the
 // test did before it drew gateways (seeds then replay as they did).
+// TestRandomCheckoutsPostgres (random_pg_test.go) runs the same seeds on
+// checkout/pgstore and wallet/pgledger; -run 'TestRandomCheckouts$' runs
+// this one alone.
 func TestRandomCheckouts(t *testing.T) {
 	t.Parallel()
 	seeds, vtcOnly := randomSeeds(t, defaultRandomSeeds, true)

@@ -457,6 +457,9 @@ func hostileAnswers() []hostileAnswer {
 		{"trailing junk", 200, `{"ListOrderStatus":[{"OrderCode":"ORDER-1","Status":1}],"ListRefund":[{"OrderCode":"ORDER-1","Status":1,"RefundAmount":50000}]}00`},
 		{"two lines for the order", 200, `{"ListOrderStatus":[{"OrderCode":"ORDER-1","Status":1},{"OrderCode":"ORDER-1","Status":-9}],"ListRefund":[{"OrderCode":"ORDER-1","Status":1,"RefundAmount":50000},{"OrderCode":"ORDER-1","Status":-2}]}`},
 		{"refund line, no status", 200, `{"ListRefund":[{"OrderCode":"ORDER-1","RefundAmount":50000}]}`},
+		{"sale with no status", 200, `{"ListSaleHistory":[{"OrderCode":"ORDER-1","Amount":150000}]}`},
+		{"fractional transaction", 200, `{"ListOrderStatus":[{"OrderCode":"ORDER-1","Status":1,"TransactionID":-5.5}],"ListSaleHistory":[{"OrderCode":"ORDER-1","Status":1,"TransactionID":-5.5}]}`},
+		{"huge transaction", 200, `{"ListOrderStatus":[{"OrderCode":"ORDER-1","Status":1,"TransactionID":1e999}],"ListSaleHistory":[{"OrderCode":"ORDER-1","Status":1,"TransactionID":1e999}]}`},
 	}
 }
 
@@ -487,6 +490,9 @@ func TestMerchantAPIHostileAnswers(t *testing.T) {
 		"trailing junk":           {vtcpay.ErrMalformed, vtcpay.ErrMalformed, vtcpay.ErrMalformed},
 		"two lines for the order": {vtcpay.ErrMalformed, vtcpay.ErrMalformed, nil},
 		"refund line, no status":  {vtcpay.ErrOrderNotFound, vtcpay.ErrMalformed, nil},
+		"sale with no status":     {vtcpay.ErrOrderNotFound, vtcpay.ErrMalformed, vtcpay.ErrMalformed},
+		"fractional transaction":  {vtcpay.ErrMalformed, vtcpay.ErrMalformed, vtcpay.ErrMalformed},
+		"huge transaction":        {vtcpay.ErrMalformed, vtcpay.ErrMalformed, vtcpay.ErrMalformed},
 		"exponent amount":         {vtcpay.ErrMalformed, vtcpay.ErrMalformed, vtcpay.ErrMalformed},
 		"duplicate response code": {vtcpay.ErrAPI, vtcpay.ErrAPI, vtcpay.ErrAPI},
 		"duplicate status":        {vtcpay.ErrOrderNotFound, vtcpay.ErrAPI, nil},

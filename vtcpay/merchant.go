@@ -167,6 +167,9 @@ func (c *Client) QueryOrderStatus(ctx context.Context, req OrderStatusRequest) (
 		if o.Status == nil {
 			return nil, fmt.Errorf("%w: %s: order %q has no Status", ErrMalformed, op, truncate(o.OrderCode))
 		}
+		if err := checkTransactionID(o.TransactionID); err != nil {
+			return nil, fmt.Errorf("%w: %s: order %q: %v", ErrMalformed, op, truncate(o.OrderCode), err)
+		}
 		os := OrderStatus{ReferenceNumber: o.OrderCode, Status: Status(*o.Status), TransactionID: o.TransactionID.String(), PaymentType: o.PaymentType, Message: o.Message}
 		if os.Amount, err = optionalAmount(o.Amount); err != nil {
 			return nil, fmt.Errorf("%w: %s: order %q: %v", ErrMalformed, op, truncate(o.OrderCode), err)
@@ -294,16 +297,33 @@ func (c *Client) SaleHistory(ctx context.Context, req SaleHistoryRequest) (*Sale
 	}
 	out := &SaleHistoryResponse{}
 	for _, o := range env.ListSaleHistory {
-		s := Sale{ReferenceNumber: o.OrderCode, TransactionID: o.TransactionID.String(), PaymentType: o.PaymentType, CreatedAt: o.CreatedDate}
-		if o.Status != nil {
-			s.Status = Status(*o.Status)
+		if o.Status == nil {
+			return nil, fmt.Errorf("%w: %s: order %q has no Status", ErrMalformed, op, truncate(o.OrderCode))
 		}
+		if err := checkTransactionID(o.TransactionID); err != nil {
+			return nil, fmt.Errorf("%w: %s: order %q: %v", ErrMalformed, op, truncate(o.OrderCode), err)
+		}
+		s := Sale{ReferenceNumber: o.OrderCode, Status: Status(*o.Status), TransactionID: o.TransactionID.String(), PaymentType: o.PaymentType, CreatedAt: o.CreatedDate}
 		if s.Amount, err = optionalAmount(o.Amount); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, op, err)
 		}
 		out.Sales = append(out.Sales, s)
 	}
 	return out, nil
+}
+
+// checkTransactionID accepts VTC Pay's transaction IDs: absent, or 1 to 20
+// digits (a JSON number such as -5.5 or 1e999 is not one).
+func checkTransactionID(n json.Number) error {
+	if len(n) > 20 {
+		return fmt.Errorf("TransactionID %s is not 1 to 20 digits", truncate(string(n)))
+	}
+	for i := 0; i < len(n); i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return fmt.Errorf("TransactionID %s is not 1 to 20 digits", truncate(string(n)))
+		}
+	}
+	return nil
 }
 
 func optionalAmount(n json.Number) (decimal.Decimal, error) {

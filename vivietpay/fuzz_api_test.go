@@ -16,19 +16,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/shopspring/decimal"
 
 	"github.com/thanhtoan/thanhtoan/signing"
@@ -80,44 +78,24 @@ func newKit(t testing.TB) fzKit {
 	return fzKit{secret: strings.TrimSpace(string(fzRead(t, "v1.secret"))), merchant: m, gateway: g}
 }
 
-// cannedTransport answers every request to fzHost with one status,
-// Content-Type and body, and counts the requests. Nothing leaves the process.
-type cannedTransport struct {
-	status      int
-	contentType string
-	body        []byte
-	calls       atomic.Int32
-}
-
-func (c *cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		_, _ = io.Copy(io.Discard, r.Body)
-		_ = r.Body.Close()
+// cannedTransport is an httpmock transport that answers every query (GET)
+// and refund (POST) to fzHost with one status, Content-Type and body.
+// Nothing leaves the process: any other request gets httpmock's error.
+func cannedTransport(status int, contentType string, body []byte) *httpmock.MockTransport {
+	r := httpmock.NewBytesResponder(status, body)
+	if contentType != "" {
+		r = r.HeaderSet(http.Header{"Content-Type": {contentType}})
 	}
-	if r.URL.Host != fzHost {
-		return nil, fmt.Errorf("test transport: unexpected host %q", r.URL.Host)
-	}
-	c.calls.Add(1)
-	h := http.Header{}
-	if c.contentType != "" {
-		h.Set("Content-Type", c.contentType)
-	}
-	return &http.Response{
-		StatusCode:    c.status,
-		Status:        strconv.Itoa(c.status) + " " + http.StatusText(c.status),
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(c.body)),
-		ContentLength: int64(len(c.body)),
-		Request:       r,
-	}, nil
+	tr := httpmock.NewMockTransport()
+	host := regexp.MustCompile(`^https://` + regexp.QuoteMeta(fzHost) + `/`)
+	tr.RegisterRegexpResponder(http.MethodGet, host, r)
+	tr.RegisterRegexpResponder(http.MethodPost, host, r)
+	return tr
 }
 
 // client returns a v1 or v2 client whose every call gets the canned answer;
 // queries are not retried, so that a 5xx costs no backoff.
-func (k fzKit) client(t testing.TB, v2 bool, tr *cannedTransport) *vivietpay.Client {
+func (k fzKit) client(t testing.TB, v2 bool, tr http.RoundTripper) *vivietpay.Client {
 	t.Helper()
 	cfg := vivietpay.Config{MerchantSite: fzSite, AccessCode: fzAccess}
 	opts := []vivietpay.Option{vivietpay.WithBaseURL("https://" + fzHost),
@@ -298,19 +276,25 @@ func modeOf(b uint8) uint8 {
 
 // answerFor turns the fuzzer's inputs into the canned answer and the
 // client's protocol.
-func (k fzKit) answerFor(t testing.TB, body []byte, contentType string, status int, mode uint8) (*cannedTransport, bool) {
+// cannedAnswer is the transport of answerFor and what it answers.
+type cannedAnswer struct {
+	*httpmock.MockTransport
+	status int
+	body   []byte
+}
+
+func (k fzKit) answerFor(t testing.TB, body []byte, contentType string, status int, mode uint8) (cannedAnswer, bool) {
 	if status < 200 || status > 599 {
 		status = 200
 	}
-	tr := &cannedTransport{status: status, contentType: contentType, body: body}
 	m := modeOf(mode)
 	switch m {
 	case modeSignV1:
-		tr.body = k.signV1(body, contentType)
+		body = k.signV1(body, contentType)
 	case modeSealV2:
-		tr.body = k.sealV2(t, body, contentType)
+		body = k.sealV2(t, body, contentType)
 	}
-	return tr, m == modeSealV2 || m == modeRawV2
+	return cannedAnswer{cannedTransport(status, contentType, body), status, body}, m == modeSealV2 || m == modeRawV2
 }
 
 // checkErr fails unless err is one of the package's documented errors, for
@@ -436,7 +420,7 @@ func FuzzRefundAnswer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, contentType string, status int, mode uint8) {
 		tr, v2 := k.answerFor(t, body, contentType, status, mode)
 		ref, err := k.client(t, v2, tr).Refund(context.Background(), fzRefundRequest())
-		if n := tr.calls.Load(); n != 1 {
+		if n := tr.GetTotalCallCount(); n != 1 {
 			t.Fatalf("refund sent %d times, want exactly once", n)
 		}
 		if err != nil {
@@ -615,7 +599,7 @@ func TestHostileAnswers(t *testing.T) {
 			if err == nil && (!ref.Amount.Equal(fzRefundAmount) || ref.RefundTransNo != "RF1") {
 				t.Errorf("refund: %+v", ref)
 			}
-			if n := tr.calls.Load(); n != 1 {
+			if n := tr.GetTotalCallCount(); n != 1 {
 				t.Errorf("refund sent %d times", n)
 			}
 		})
@@ -654,7 +638,7 @@ func TestHostileAnswersV2(t *testing.T) {
 				body = k.sealV2(t, []byte(tt.js), formCT)
 			}
 			for _, op := range []string{"query", "refund"} {
-				tr := &cannedTransport{status: 200, contentType: formCT, body: body}
+				tr := cannedTransport(200, formCT, body)
 				c := k.client(t, true, tr)
 				var err error
 				if op == "query" {
@@ -669,7 +653,7 @@ func TestHostileAnswersV2(t *testing.T) {
 		})
 	}
 	// A v1 answer, correctly signed with the v1 secret, to a v2 client.
-	tr := &cannedTransport{status: 200, contentType: formCT, body: k.signV1([]byte(okBoth), formCT)}
+	tr := cannedTransport(200, formCT, k.signV1([]byte(okBoth), formCT))
 	if _, err := k.client(t, true, tr).Query(context.Background(), fzOrder()); !errors.Is(err, vivietpay.ErrInvalidSignature) {
 		t.Errorf("v1 answer to a v2 client: %v", err)
 	}

@@ -11,19 +11,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/shopspring/decimal"
 
 	"github.com/thanhtoan/thanhtoan/signing"
@@ -40,34 +39,14 @@ const (
 	fzRef       = "ORDER-1"
 )
 
-// cannedTransport answers every request to fzHost with one status and body,
-// and counts the requests. Nothing leaves the process.
-type cannedTransport struct {
-	status int
-	body   []byte
-	calls  atomic.Int32
-}
-
-func (c *cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		_, _ = io.Copy(io.Discard, r.Body)
-		_ = r.Body.Close()
-	}
-	if r.URL.Host != fzHost {
-		return nil, fmt.Errorf("test transport: unexpected host %q", r.URL.Host)
-	}
-	c.calls.Add(1)
-	return &http.Response{
-		StatusCode:    c.status,
-		Status:        strconv.Itoa(c.status) + " " + http.StatusText(c.status),
-		Proto:         "HTTP/1.1",
-		ProtoMajor:    1,
-		ProtoMinor:    1,
-		Header:        http.Header{"Content-Type": {"application/json; charset=utf-8"}},
-		Body:          io.NopCloser(bytes.NewReader(c.body)),
-		ContentLength: int64(len(c.body)),
-		Request:       r,
-	}, nil
+// cannedTransport is an httpmock transport that answers every POST to
+// fzHost with one status and body. Nothing leaves the process: any other
+// request gets httpmock's error.
+func cannedTransport(status int, body []byte) *httpmock.MockTransport {
+	tr := httpmock.NewMockTransport()
+	tr.RegisterRegexpResponder(http.MethodPost, regexp.MustCompile(`^https://`+regexp.QuoteMeta(fzHost)+`/`),
+		httpmock.NewBytesResponder(status, body).HeaderSet(http.Header{"Content-Type": {"application/json; charset=utf-8"}}))
+	return tr
 }
 
 func fzConfig() vtcpay.Config {
@@ -81,9 +60,9 @@ func fzConfig() vtcpay.Config {
 
 // cannedClient is a client whose every merchant API call gets status and
 // body. Queries are not retried, so that a 5xx costs no backoff.
-func cannedClient(t testing.TB, status int, body []byte) (*vtcpay.Client, *cannedTransport) {
+func cannedClient(t testing.TB, status int, body []byte) (*vtcpay.Client, *httpmock.MockTransport) {
 	t.Helper()
-	tr := &cannedTransport{status: status, body: body}
+	tr := cannedTransport(status, body)
 	c, err := vtcpay.New(fzConfig(), vtcpay.WithBaseURL("https://"+fzHost),
 		vtcpay.WithHTTPClient(&http.Client{Transport: tr}), vtcpay.WithQueryRetries(0))
 	if err != nil {
@@ -392,7 +371,7 @@ func FuzzRefundAnswer(f *testing.F) {
 		status = fuzzStatus(status)
 		c, tr := cannedClient(t, status, body)
 		resp, err := c.Refund(context.Background(), vtcpay.RefundRequest{ReferenceNumber: fzRef, Amount: amount})
-		if n := tr.calls.Load(); n != 1 {
+		if n := tr.GetTotalCallCount(); n != 1 {
 			t.Fatalf("refund sent %d times, want exactly once", n)
 		}
 		if err != nil {
@@ -535,7 +514,7 @@ func TestMerchantAPIHostileAnswers(t *testing.T) {
 			c, tr := cannedClient(t, tc.status, []byte(tc.body))
 			_, err = c.Refund(ctx, vtcpay.RefundRequest{ReferenceNumber: fzRef, Amount: decimal.NewFromInt(50000)})
 			check("refund", err, w.refund)
-			if n := tr.calls.Load(); n != 1 {
+			if n := tr.GetTotalCallCount(); n != 1 {
 				t.Errorf("refund sent %d times", n)
 			}
 			c, _ = cannedClient(t, tc.status, []byte(tc.body))

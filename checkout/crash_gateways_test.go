@@ -113,23 +113,7 @@ func newGWEnv(t *testing.T, tc gwCrashCase, cfg envConfig, transport func(http.R
 	default:
 		t.Fatalf("unknown gateway %q", tc.gateway)
 	}
-	var ledger wallet.Ledger = wallet.NewMemoryLedger(wallet.WithClock(e.clock.Now))
-	e.ledger = ledger
-	if cfg.ledger != nil {
-		ledger = cfg.ledger(ledger)
-	}
-	var store checkout.Store = checkout.NewMemoryStore()
-	e.store = store
-	if cfg.store != nil {
-		store = cfg.store(store)
-	}
-	var err error
-	e.c, err = checkout.New(checkout.Config{Ledger: ledger, Store: store, Gateways: []checkout.Gateway{gw},
-		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, append([]checkout.Option{checkout.WithClock(e.clock.Now)}, cfg.opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.h = http.StripPrefix("/pay", e.c.Handler())
+	e.start(cfg, gw)
 	return e
 }
 

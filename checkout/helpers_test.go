@@ -167,23 +167,31 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, ledger := cfg.base(t, e.clock.Now)
-	e.ledger = ledger
+	e.start(cfg, gw)
+	return e
+}
+
+// start makes e's Client on gws: cfg's Store and Ledger (kept in e.store
+// and e.ledger) under cfg's wrappers, e's clock, provisioner and
+// notifier; and its Handler, mounted under /pay.
+func (e *env) start(cfg envConfig, gws ...checkout.Gateway) {
+	e.t.Helper()
+	store, ledger := cfg.base(e.t, e.clock.Now)
+	e.store, e.ledger = store, ledger
 	if cfg.ledger != nil {
 		ledger = cfg.ledger(ledger)
 	}
-	e.store = store
 	if cfg.store != nil {
 		store = cfg.store(store)
 	}
 	opts := append([]checkout.Option{checkout.WithClock(e.clock.Now)}, cfg.opts...)
-	e.c, err = checkout.New(checkout.Config{Ledger: ledger, Store: store, Gateways: []checkout.Gateway{gw},
+	c, err := checkout.New(checkout.Config{Ledger: ledger, Store: store, Gateways: gws,
 		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, opts...)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
+	e.c = c
 	e.h = http.StripPrefix("/pay", e.c.Handler())
-	return e
 }
 
 func vnd(n int64) decimal.Decimal { return decimal.NewFromInt(n) }

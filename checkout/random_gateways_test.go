@@ -169,21 +169,7 @@ func newRandomEnv(t *testing.T, cfg envConfig, threshold int64, vtcOnly bool) (*
 		t.Fatal(err)
 	}
 
-	store, ledger := cfg.base(t, e.clock.Now)
-	e.ledger = ledger
-	if cfg.ledger != nil {
-		ledger = cfg.ledger(ledger)
-	}
-	e.store = store
-	if cfg.store != nil {
-		store = cfg.store(store)
-	}
-	e.c, err = checkout.New(checkout.Config{Ledger: ledger, Store: store, Gateways: []checkout.Gateway{vtc, viet, vinid},
-		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, append([]checkout.Option{checkout.WithClock(e.clock.Now)}, cfg.opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.h = http.StripPrefix("/pay", e.c.Handler())
+	e.start(cfg, vtc, viet, vinid)
 	return e, g
 }
 

@@ -437,6 +437,13 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	if c.opts.orderTTL > 0 {
 		o.ExpiresAt = now.Add(c.opts.orderTTL)
 	}
+	if ms, ok := c.store.(sharedStore); ok {
+		// The order returned holds the caller's own items, not the store's.
+		if err := ms.create(ctx, &o); err != nil {
+			return Order{}, err
+		}
+		return o, nil
+	}
 	return c.store.CreateOrder(ctx, o)
 }
 

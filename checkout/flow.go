@@ -318,8 +318,6 @@ func (c *Client) ensureSystem(ctx context.Context, cur wallet.Currency) error {
 // complete writes the invoice and the email and marks o completed.
 func (c *Client) complete(ctx context.Context, o Order) (Order, error) {
 	now := c.opts.now()
-	inv := Invoice{ID: o.ID + "/invoice", OrderID: o.ID, Customer: o.Customer,
-		Items: o.Items, Amount: o.Amount, Currency: o.Currency, Method: o.Method, Time: now}
 	// The summary shares o's items without a copy: the Store copies them at
 	// Enqueue, and o is replaced by the Store's copy below, so only the
 	// notification holds them afterwards.
@@ -330,10 +328,12 @@ func (c *Client) complete(ctx context.Context, o Order) (Order, error) {
 	var err error
 	if ms, ok := c.store.(sharedStore); ok {
 		// The three writes below in one.
-		if err := ms.complete(ctx, &next, &inv, &n, now); err != nil {
+		if err := ms.complete(ctx, &next, &n, now); err != nil {
 			return o, err
 		}
 	} else {
+		inv := Invoice{ID: o.ID + "/invoice", OrderID: o.ID, Customer: o.Customer,
+			Items: o.Items, Amount: o.Amount, Currency: o.Currency, Method: o.Method, Time: now}
 		if _, err := c.store.AddInvoice(ctx, inv); err != nil {
 			return o, err
 		}

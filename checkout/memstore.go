@@ -25,8 +25,10 @@ import (
 // order where it can be, not in maps of their own: the invoice
 // "<order>/invoice" and one notification "<order>/<suffix>" (the first an
 // order enqueues), so that a checkout adds no entry to maps that grow
-// with every order. Other IDs (and those of orders not stored) go to the
-// maps. Locks are taken in the order mu, then hmu or omu.
+// with every order. An order's own invoice (its items, amount, currency
+// and method) is not copied either: its Billing History line points to the
+// order (see invoiceLine). Other IDs (and those of orders not stored) go
+// to the maps. Locks are taken in the order mu, then hmu or omu.
 type MemoryStore struct {
 	mu     sync.RWMutex
 	orders orderTable
@@ -36,7 +38,7 @@ type MemoryStore struct {
 	paymentID map[string]struct{}
 	payments  map[string]*history[Payment]
 	invoiceID map[string]struct{}
-	invoices  map[string]*history[Invoice]
+	invoices  map[string]*history[invoiceLine]
 
 	cmu       sync.Mutex
 	callbacks map[string]CallbackRecord
@@ -116,6 +118,10 @@ type orderEntry struct {
 	sweepAt  time.Time
 	swept    bool // sweepAt is set (in hours)
 	invoiced bool // the invoice "<ID>/invoice" was added
+	// invSeq is the Seq of the order's own invoice, while its line points
+	// here (0: none, or a line of its own); invAt is that invoice's Time.
+	invSeq int64
+	invAt  time.Time
 	// note is the state of the notification "<ID>/<noteSuffix>": noteNone,
 	// notePending (outbox sequence number noteSeq) or noteSent (its time
 	// is in sentNotes).
@@ -254,7 +260,7 @@ func NewMemoryStore() *MemoryStore {
 		paymentID: map[string]struct{}{},
 		payments:  map[string]*history[Payment]{},
 		invoiceID: map[string]struct{}{},
-		invoices:  map[string]*history[Invoice]{},
+		invoices:  map[string]*history[invoiceLine]{},
 		callbacks: map[string]CallbackRecord{},
 		shares:    map[[32]byte]ShareLink{},
 		byID:      map[string]int64{},
@@ -312,19 +318,30 @@ func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
 	if err := ctx.Err(); err != nil {
 		return Order{}, err
 	}
+	e, err := s.create(&o)
+	if err != nil {
+		return Order{}, err
+	}
+	return e.Clone(), nil
+}
+
+// create stores a copy of o, new, at Version 1 and sets o.Version.
+func (s *MemoryStore) create(o *Order) (*orderEntry, error) {
 	if o.ID == "" {
-		return Order{}, fmt.Errorf("%w: empty order id", ErrInvalidOrder)
+		return nil, fmt.Errorf("%w: empty order id", ErrInvalidOrder)
 	}
 	h := s.orders.hash(o.ID)
-	o.Items, o.Attempts, o.Version = cloneItems(o.Items), cloneAttempts(o.Attempts), 1
+	c := *o
+	c.Items, c.Attempts, c.Version = cloneItems(o.Items), cloneAttempts(o.Attempts), 1
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.orders.find(h, o.ID) != nil {
-		return Order{}, fmt.Errorf("%w: order %s", ErrDuplicate, o.ID)
+		return nil, fmt.Errorf("%w: order %s", ErrDuplicate, o.ID)
 	}
-	e := s.orders.add(h, &o)
+	e := s.orders.add(h, &c)
 	s.index(e)
-	return e.Clone(), nil
+	o.Version = 1
+	return e, nil
 }
 
 // GetOrder implements Store.
@@ -402,6 +419,9 @@ func (s *MemoryStore) store(cur *orderEntry, o *Order) {
 	// Overwrite the stored order in place (no new Order on the heap). Line
 	// items do not change after an order is created: keep the stored copy
 	// when the caller's are the same, else copy them.
+	if cur.invSeq > 0 && !ownInvoiceOf(&cur.Order, o) {
+		s.detachInvoice(cur)
+	}
 	items := cur.Items
 	cur.Order = *o
 	if !sameItems(items, o.Items) {
@@ -493,6 +513,16 @@ func (s sharedStore) UpdateOrder(ctx context.Context, o Order) (Order, error) {
 	return s.updateOrder(ctx, o)
 }
 
+// create is CreateOrder of *o in place: the store keeps its own copy, and
+// *o (the caller's line items included) becomes what was stored.
+func (s sharedStore) create(ctx context.Context, o *Order) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := s.MemoryStore.create(o)
+	return err
+}
+
 // update is UpdateOrder of *o in place (no copies of the order in and
 // out): on success *o is the stored version, sharing its line items.
 func (s sharedStore) update(ctx context.Context, o *Order) error {
@@ -509,14 +539,15 @@ func (s sharedStore) update(ctx context.Context, o *Order) error {
 	return nil
 }
 
-// complete is AddInvoice, Enqueue and UpdateOrder of a completed order in
-// one write: the order must be at o's version, else nothing is written.
-// Like update, it updates *o in place.
-func (s sharedStore) complete(ctx context.Context, o *Order, inv *Invoice, n *Notification, t time.Time) error {
+// complete is UpdateOrder, AddInvoice of the order's own invoice (see
+// ownInvoice) at t, and Enqueue of n, of a completed order in one write:
+// the order must be at o's version, else nothing is written. Like update,
+// it updates *o in place.
+func (s sharedStore) complete(ctx context.Context, o *Order, n *Notification, t time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if inv.ID == "" || inv.Customer == "" || n.ID == "" {
+	if o.Customer == "" || n.ID == "" {
 		return fmt.Errorf("%w: invoice or notification without id or customer", ErrInvalidRequest)
 	}
 	s.mu.Lock()
@@ -525,9 +556,13 @@ func (s sharedStore) complete(ctx context.Context, o *Order, inv *Invoice, n *No
 	if err != nil {
 		return err
 	}
-	s.addInvoice(*inv, cur)
-	s.enqueue(*n, t, cur)
 	s.store(cur, o)
+	if !cur.invoiced {
+		s.hmu.Lock()
+		s.addOwnInvoice(cur, t)
+		s.hmu.Unlock()
+	}
+	s.enqueue(*n, t, cur)
 	return nil
 }
 
@@ -581,21 +616,70 @@ func (s *MemoryStore) addInvoice(inv Invoice, hint *orderEntry) bool {
 		return false
 	}
 	if e != nil && e.ID == inv.OrderID {
+		if ownInvoiceOf(&e.Order, &Order{Customer: inv.Customer, Items: inv.Items, Amount: inv.Amount, Currency: inv.Currency, Method: inv.Method}) {
+			s.addOwnInvoice(e, inv.Time)
+			return true
+		}
 		e.invoiced = true
 	} else {
 		s.invoiceID[inv.ID] = struct{}{}
 	}
-	if !s.storedItems(inv.OrderID, inv.Items, hint) {
-		inv.Items = cloneItems(inv.Items)
-	}
-	h := s.invoices[inv.Customer]
-	if h == nil {
-		h = &history[Invoice]{}
-		s.invoices[inv.Customer] = h
-	}
+	inv.Items = cloneItems(inv.Items)
+	h := s.invoiceHistory(inv.Customer)
 	inv.Seq = int64(h.n + 1)
-	h.add(inv)
+	h.add(invoiceLine{inv: &inv})
 	return true
+}
+
+// invoiceLine is a line of Billing History: the own invoice of the order
+// with entry index order-1, built from it when read (ownInvoice), or inv.
+type invoiceLine struct {
+	order uint32
+	inv   *Invoice
+}
+
+// ownInvoiceOf reports whether an invoice of order o with b's customer,
+// items, amount, currency and method is o's own: one its order can build.
+func ownInvoiceOf(o, b *Order) bool {
+	return o.Customer == b.Customer && o.Currency == b.Currency && o.Method == b.Method &&
+		o.Amount.Exponent() == b.Amount.Exponent() && o.Amount.Cmp(b.Amount) == 0 && sameItems(o.Items, b.Items)
+}
+
+// ownInvoice is the invoice of e's order: its items, amount, currency and
+// method, at e.invAt, numbered e.invSeq. The caller holds mu.
+func ownInvoice(e *orderEntry) Invoice {
+	return Invoice{ID: e.ID + invoiceSuffix, OrderID: e.ID, Customer: e.Customer, Items: cloneItems(e.Items),
+		Amount: e.Amount, Currency: e.Currency, Method: e.Method, Time: e.invAt, Seq: e.invSeq}
+}
+
+// addOwnInvoice adds the own invoice of e's order, at t, to its customer's
+// Billing History. The caller holds mu and hmu.
+func (s *MemoryStore) addOwnInvoice(e *orderEntry, t time.Time) {
+	h := s.invoiceHistory(e.Customer)
+	e.invoiced, e.invSeq, e.invAt = true, int64(h.n+1), t
+	h.add(invoiceLine{order: e.idx + 1})
+}
+
+// detachInvoice gives e's own invoice a line of its own, before the order
+// changes what it is built from. The caller holds mu.
+func (s *MemoryStore) detachInvoice(e *orderEntry) {
+	s.hmu.Lock()
+	defer s.hmu.Unlock()
+	inv := ownInvoice(e)
+	i := int(e.invSeq - 1)
+	s.invoices[e.Customer].chunks[i/historyChunk][i%historyChunk] = invoiceLine{inv: &inv}
+	e.invSeq, e.invAt = 0, time.Time{}
+}
+
+// invoiceHistory returns customer's Billing History, created empty if
+// needed. The caller holds hmu.
+func (s *MemoryStore) invoiceHistory(customer string) *history[invoiceLine] {
+	h := s.invoices[customer]
+	if h == nil {
+		h = &history[invoiceLine]{}
+		s.invoices[customer] = h
+	}
+	return h
 }
 
 // history is a customer's Payment or Billing History in memory: lines in
@@ -668,13 +752,21 @@ func (s *MemoryStore) Invoices(ctx context.Context, customer string, q PageQuery
 	if err := ctx.Err(); err != nil {
 		return InvoicePage{}, err
 	}
+	s.mu.RLock() // own invoices are built from their orders
+	defer s.mu.RUnlock()
 	s.hmu.RLock()
 	defer s.hmu.RUnlock()
 	all := s.invoices[customer]
 	from, to, more := page(all.len(), q)
-	out := InvoicePage{Invoices: all.appendRange(make([]Invoice, 0, to-from), from, to), Next: int64(to), More: more}
-	for i := range out.Invoices {
-		out.Invoices[i].Items = cloneItems(out.Invoices[i].Items)
+	lines := all.appendRange(make([]invoiceLine, 0, to-from), from, to)
+	out := InvoicePage{Invoices: make([]Invoice, len(lines)), Next: int64(to), More: more}
+	for i, l := range lines {
+		if l.inv != nil {
+			out.Invoices[i] = *l.inv
+			out.Invoices[i].Items = cloneItems(l.inv.Items)
+		} else {
+			out.Invoices[i] = ownInvoice(s.orders.at(l.order - 1))
+		}
 	}
 	if to == from {
 		out.Next = q.After

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -261,5 +262,87 @@ func TestMemoryStoreOrderIDHashCollisions(t *testing.T) {
 				t.Fatalf("GetOrder(h50) = %v, want ErrNotFound", err)
 			}
 		})
+	}
+}
+
+// An order's own invoice (its customer, items, amount, currency and
+// method) is kept as a pointer to the order: Billing History still shows
+// it as it was issued after the order changes, and other invoices of the
+// order keep what they were given.
+func TestMemoryStoreOwnInvoicesKeepWhatWasIssued(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := checkout.NewMemoryStore()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	items := func() []checkout.LineItem {
+		return []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: decimal.NewFromInt(5), Config: []checkout.Attribute{{Name: "vCPU", Value: "2"}}}}
+	}
+	var orders []checkout.Order
+	for _, id := range []string{"v1", "v2", "v3"} {
+		o, err := s.CreateOrder(ctx, checkout.Order{ID: id, Customer: "c", Email: "a@example.com", Items: items(),
+			Amount: decimal.NewFromInt(5), Currency: "VND", Method: checkout.MethodCredit, State: checkout.StateCreated, CreatedAt: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders = append(orders, o)
+	}
+	own := func(o checkout.Order, at time.Time, seq int64) checkout.Invoice {
+		return checkout.Invoice{ID: o.ID + "/invoice", OrderID: o.ID, Customer: o.Customer, Items: items(), Amount: o.Amount,
+			Currency: o.Currency, Method: o.Method, Time: at, Seq: seq}
+	}
+	want := []checkout.Invoice{
+		own(orders[0], t0.Add(time.Hour), 1), // the order's own
+		own(orders[1], t0.Add(2*time.Hour), 2),
+		own(orders[2], t0.Add(3*time.Hour), 3),
+	}
+	want[1].Method = checkout.MethodGateway           // not the order's method
+	want[2].Amount = decimal.RequireFromString("5.0") // another representation
+	for _, inv := range want {
+		in := inv
+		in.Seq, in.Items = 0, items()
+		if ok, err := s.AddInvoice(ctx, in); err != nil || !ok {
+			t.Fatalf("AddInvoice(%s) = %v, %v", inv.ID, ok, err)
+		}
+		in.Items[0].Config[0].Value = "changed by the caller"
+	}
+	check := func(when string) {
+		t.Helper()
+		page, err := s.Invoices(ctx, "c", checkout.PageQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(page.Invoices, want) {
+			t.Fatalf("%s: Billing History\n%+v\nwant\n%+v", when, page.Invoices, want)
+		}
+		for _, inv := range page.Invoices {
+			inv.Items[0].Config[0].Value = "changed in the result"
+		}
+	}
+	check("issued")
+	// Every field an invoice is built from changes on v1, one at a time;
+	// v2 and v3 change too.
+	changes := []func(o *checkout.Order){
+		func(o *checkout.Order) { o.State = checkout.StateCompleted },
+		func(o *checkout.Order) { o.Method = checkout.MethodTopUpAndPay },
+		func(o *checkout.Order) { o.Customer = "someone else" },
+		func(o *checkout.Order) { o.Currency = "USD" },
+		func(o *checkout.Order) { o.Amount = decimal.NewFromInt(6) },
+		func(o *checkout.Order) {
+			o.Items = append(o.Items, checkout.LineItem{Description: "disk", Quantity: 1})
+		},
+	}
+	for i, change := range changes {
+		for j := range orders {
+			change(&orders[j])
+			o, err := s.UpdateOrder(ctx, orders[j])
+			if err != nil {
+				t.Fatal(err)
+			}
+			orders[j] = o
+		}
+		check(fmt.Sprint("after change ", i))
+	}
+	if ok, err := s.AddInvoice(ctx, own(orders[0], t0, 0)); err != nil || ok {
+		t.Fatalf("AddInvoice of v1's invoice again = %v, %v; want refused", ok, err)
 	}
 }

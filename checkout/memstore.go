@@ -3,14 +3,13 @@ package checkout
 import (
 	"context"
 	"fmt"
-	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/thanhtoan/thanhtoan/internal/hashindex"
+	"github.com/shopspring/decimal"
 )
 
 // MemoryStore is the in-memory Store: the default, for tests, examples and
@@ -53,81 +52,6 @@ type MemoryStore struct {
 	// sentNotes are the orders whose notification (orderEntry.note) was
 	// sent, with when, until PruneSent.
 	sentNotes noteLog
-}
-
-// orderTable holds the stored orders. Entries live in fixed-size chunks
-// that never move, so that an *orderEntry stays valid and storing an
-// order allocates nothing of its own; an open-addressing table of hash
-// bits and entry indexes (internal/hashindex, as the wallet's memory
-// ledger indexes its transfers) finds them by ID, usually reading one
-// cache line of the table.
-type orderTable struct {
-	seed   maphash.Seed
-	hashFn func(string) uint64 // tests only: instead of maphash
-	ids    hashindex.Table
-	n      uint32 // entries stored
-	chunks [][]orderEntry
-}
-
-// orderChunk is the number of entries in a chunk (about 600 bytes each).
-const orderChunk = 64
-
-func newOrderTable() orderTable { return orderTable{seed: maphash.MakeSeed()} }
-
-func (t *orderTable) hash(id string) uint64 {
-	if t.hashFn != nil {
-		return t.hashFn(id)
-	}
-	return maphash.String(t.seed, id)
-}
-
-// at returns the entry with index i.
-func (t *orderTable) at(i uint32) *orderEntry { return &t.chunks[i/orderChunk][i%orderChunk] }
-
-// get returns the stored order id, or nil.
-func (t *orderTable) get(id string) *orderEntry { return t.find(t.hash(id), id) }
-
-// find is get of id whose hash is h.
-func (t *orderTable) find(h uint64, id string) *orderEntry {
-	i, ok := t.ids.Find(h, func(i uint32) bool { return t.at(i).ID == id })
-	if !ok {
-		return nil
-	}
-	return t.at(i)
-}
-
-// add stores o, whose ID (hash h) find did not find, in a new entry.
-func (t *orderTable) add(h uint64, o *Order) *orderEntry {
-	i := t.n
-	if i%orderChunk == 0 {
-		t.chunks = append(t.chunks, make([]orderEntry, orderChunk))
-	}
-	t.n++
-	e := t.at(i)
-	e.Order, e.idx = *o, i
-	t.ids.Insert(h, i)
-	return e
-}
-
-// orderEntry is a stored order, its SweepAt as indexed, and what the store
-// keeps under IDs derived from the order's.
-type orderEntry struct {
-	Order
-	idx      uint32 // in orderTable
-	hourPos  uint32 // in hours[hourOf(sweepAt)], when swept
-	sweepAt  time.Time
-	swept    bool // sweepAt is set (in hours)
-	invoiced bool // the invoice "<ID>/invoice" was added
-	// invSeq is the Seq of the order's own invoice, while its line points
-	// here (0: none, or a line of its own); invAt is that invoice's Time.
-	invSeq int64
-	invAt  time.Time
-	// note is the state of the notification "<ID>/<noteSuffix>": noteNone,
-	// notePending (outbox sequence number noteSeq) or noteSent (its time
-	// is in sentNotes).
-	note       noteState
-	noteSuffix string
-	noteSeq    int64
 }
 
 type noteState uint8
@@ -268,9 +192,10 @@ func NewMemoryStore() *MemoryStore {
 	}
 }
 
-// index keeps e's SweepAt in the index, as the Store contract asks.
-func (s *MemoryStore) index(e *orderEntry) {
-	at, ok := e.nextSweep()
+// index keeps the SweepAt of o, stored in e, in the index, as the Store
+// contract asks.
+func (s *MemoryStore) index(e *orderEntry, o *Order) {
+	at, ok := o.nextSweep()
 	if e.swept == ok && (!ok || e.sweepAt.Equal(at)) {
 		return
 	}
@@ -322,7 +247,7 @@ func (s *MemoryStore) CreateOrder(ctx context.Context, o Order) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
-	return e.Clone(), nil
+	return e.order().Clone(), nil
 }
 
 // create stores a copy of o, new, at Version 1 and sets o.Version.
@@ -339,7 +264,7 @@ func (s *MemoryStore) create(o *Order) (*orderEntry, error) {
 		return nil, fmt.Errorf("%w: order %s", ErrDuplicate, o.ID)
 	}
 	e := s.orders.add(h, &c)
-	s.index(e)
+	s.index(e, &c)
 	o.Version = 1
 	return e, nil
 }
@@ -366,7 +291,7 @@ func (s *MemoryStore) getOrder(ctx context.Context, id string) (Order, error) {
 	if o == nil {
 		return Order{}, fmt.Errorf("%w: order %s", ErrNotFound, id)
 	}
-	c := o.Order
+	c := o.order()
 	c.Attempts = cloneAttempts(c.Attempts)
 	return c, nil
 }
@@ -394,7 +319,7 @@ func (s *MemoryStore) updateOrder(ctx context.Context, o Order) (Order, error) {
 		return Order{}, err
 	}
 	s.store(cur, &o)
-	r := cur.Order
+	r := cur.order()
 	r.Attempts = cloneAttempts(r.Attempts)
 	return r, nil
 }
@@ -419,19 +344,19 @@ func (s *MemoryStore) store(cur *orderEntry, o *Order) {
 	// Overwrite the stored order in place (no new Order on the heap). Line
 	// items do not change after an order is created: keep the stored copy
 	// when the caller's are the same, else copy them.
-	if cur.invSeq > 0 && !ownInvoiceOf(&cur.Order, o) {
+	if cur.invSeq > 0 && !cur.ownInvoiceOf(o.Customer, o.Currency, o.Method, o.Amount, o.Items) {
 		s.detachInvoice(cur)
 	}
-	items := cur.Items
-	cur.Order = *o
-	if !sameItems(items, o.Items) {
-		items = cloneItems(o.Items)
+	if !sameItems(cur.Items, o.Items) {
+		o.Items = cloneItems(o.Items)
+	} else {
+		o.Items = cur.Items
 	}
-	cur.Items = items
-	cur.Attempts = cloneAttempts(o.Attempts)
-	cur.Version++
-	s.index(cur)
-	o.Items, o.Version = cur.Items, cur.Version
+	attempts := o.Attempts
+	o.Attempts, o.Version = cloneAttempts(attempts), o.Version+1
+	cur.pack(o)
+	o.Attempts = attempts
+	s.index(cur, o)
 }
 
 // sameItems reports whether a and b hold the same line items, amounts in
@@ -470,7 +395,7 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 			continue // waiting for a later hour
 		}
 		for _, i := range b {
-			if e := s.orders.at(i); e.ID > q.After && (h < last || !e.sweepAt.After(q.Due)) && (q.State == "" || e.State == q.State) {
+			if e := s.orders.at(i); e.ID > q.After && (h < last || !e.sweepAt.After(q.Due)) && (q.State == "" || e.State() == q.State) {
 				list = append(list, e)
 			}
 		}
@@ -481,7 +406,7 @@ func (s *MemoryStore) ListOrders(ctx context.Context, q OrderQuery) ([]Order, er
 	}
 	out := make([]Order, len(list))
 	for i, e := range list {
-		out[i] = e.Clone()
+		out[i] = e.order().Clone()
 	}
 	return out, nil
 }
@@ -616,7 +541,7 @@ func (s *MemoryStore) addInvoice(inv Invoice, hint *orderEntry) bool {
 		return false
 	}
 	if e != nil && e.ID == inv.OrderID {
-		if ownInvoiceOf(&e.Order, &Order{Customer: inv.Customer, Items: inv.Items, Amount: inv.Amount, Currency: inv.Currency, Method: inv.Method}) {
+		if e.ownInvoiceOf(inv.Customer, inv.Currency, inv.Method, inv.Amount, inv.Items) {
 			s.addOwnInvoice(e, inv.Time)
 			return true
 		}
@@ -638,18 +563,19 @@ type invoiceLine struct {
 	inv   *Invoice
 }
 
-// ownInvoiceOf reports whether an invoice of order o with b's customer,
-// items, amount, currency and method is o's own: one its order can build.
-func ownInvoiceOf(o, b *Order) bool {
-	return o.Customer == b.Customer && o.Currency == b.Currency && o.Method == b.Method &&
-		o.Amount.Exponent() == b.Amount.Exponent() && o.Amount.Cmp(b.Amount) == 0 && sameItems(o.Items, b.Items)
+// ownInvoiceOf reports whether an invoice of e's order with that
+// customer, currency, method, amount and items is the order's own: one it
+// can build.
+func (e *orderEntry) ownInvoiceOf(customer, currency string, method Method, amount decimal.Decimal, items []LineItem) bool {
+	return e.Customer == customer && e.Currency() == currency && e.Method() == method &&
+		e.Amount.Exponent() == amount.Exponent() && e.Amount.Cmp(amount) == 0 && sameItems(e.Items, items)
 }
 
 // ownInvoice is the invoice of e's order: its items, amount, currency and
 // method, at e.invAt, numbered e.invSeq. The caller holds mu.
 func ownInvoice(e *orderEntry) Invoice {
 	return Invoice{ID: e.ID + invoiceSuffix, OrderID: e.ID, Customer: e.Customer, Items: cloneItems(e.Items),
-		Amount: e.Amount, Currency: e.Currency, Method: e.Method, Time: e.invAt, Seq: e.invSeq}
+		Amount: e.Amount, Currency: e.Currency(), Method: e.Method(), Time: e.invAt, Seq: e.invSeq}
 }
 
 // addOwnInvoice adds the own invoice of e's order, at t, to its customer's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
@@ -344,5 +345,122 @@ func TestMemoryStoreOwnInvoicesKeepWhatWasIssued(t *testing.T) {
 	}
 	if ok, err := s.AddInvoice(ctx, own(orders[0], t0, 0)); err != nil || ok {
 		t.Fatalf("AddInvoice of v1's invoice again = %v, %v; want refused", ok, err)
+	}
+}
+
+// The memory store keeps orders packed (the fields most orders leave empty
+// apart, known state, method, currency, language and provisioning values
+// as codes): whatever an order holds comes back exactly, through random
+// updates between orders that set every field, none or one, and values no
+// table knows; zeros that are not the zero value (an amount of 0.00, a
+// zero time in a location) and times with monotonic clock readings
+// included.
+func TestMemoryStoreKeepsEveryFieldExactly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := checkout.NewMemoryStore()
+	rng := rand.New(rand.NewPCG(7, 11))
+	hanoi := time.FixedZone("ICT", 7*3600)
+	pick := func(vals ...string) string { return vals[rng.IntN(len(vals))] }
+	tm := func() time.Time {
+		switch rng.IntN(5) {
+		case 0:
+			return time.Time{}
+		case 1:
+			return time.Time{}.In(hanoi) // zero, but not the zero value
+		case 2:
+			return time.Now() // with a monotonic reading
+		case 3:
+			return time.Date(2026, 3, 1, 9, 0, rng.IntN(60), rng.IntN(1e9), hanoi)
+		}
+		return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(1e15)))
+	}
+	amount := func() decimal.Decimal {
+		switch rng.IntN(4) {
+		case 0:
+			return decimal.Decimal{}
+		case 1:
+			return decimal.New(0, -2) // 0.00
+		case 2:
+			return decimal.New(rng.Int64N(1e12), 0)
+		}
+		return decimal.New(rng.Int64N(1e9), -2)
+	}
+	// rare sets the fields most orders leave empty: none, one of them, or
+	// each at random (each to a value or to one of the zeros above).
+	rare := func(o *checkout.Order) {
+		set := []func(){
+			func() { o.Gateway = pick("vtcpay", "vinidpay") },
+			func() { o.GatewayAmount = amount() },
+			func() { o.PaidReference = o.ID + "-1" },
+			func() { o.Payer = "payer@example.com" },
+			func() { o.ShareExpiresAt = tm() },
+			func() { o.GatewayRefund = pick("started", "done") },
+			func() { o.Reason = "provisioning failed" },
+			func() {
+				for range 1 + rng.IntN(2) {
+					o.Attempts = append(o.Attempts, checkout.Attempt{Reference: fmt.Sprint(o.ID, "-", len(o.Attempts)+1), Gateway: "vtcpay",
+						Amount: amount(), Outcome: checkout.Outcome(pick("", "succeeded", "failed")), Settled: rng.IntN(2) == 0, StartedAt: tm(), QueryAt: tm()})
+				}
+			},
+		}
+		switch rng.IntN(3) {
+		case 1:
+			set[rng.IntN(len(set))]()
+		case 2:
+			for _, f := range set {
+				if rng.IntN(2) == 0 {
+					f()
+				}
+			}
+		}
+	}
+	random := func(id string, version int64) checkout.Order {
+		o := checkout.Order{ID: id, Version: version,
+			Customer:      pick("c", "customer-2"),
+			Email:         pick("", "a@example.com"),
+			Language:      checkout.Language(pick("", "vi", "en", "fr")),
+			Amount:        amount(),
+			Currency:      pick("", "VND", "USD", "EUR"),
+			Method:        checkout.Method(pick("", "credit", "topup_and_pay", "gateway", "on_behalf", "cash")),
+			State:         checkout.State(pick("", "created", "shared", "awaiting_payment", "paid", "completed", "cancelled", "review", "lost")),
+			CreditHeld:    amount(),
+			CreditTries:   rng.IntN(3),
+			CreditChecked: rng.IntN(3),
+			ExpiresAt:     tm(),
+			Provision:     checkout.ProvisionStatus(pick("", "done", "failed", "later")),
+			Flagged:       rng.IntN(2) == 0,
+			CreatedAt:     tm(),
+			UpdatedAt:     tm(),
+			PaidAt:        tm(),
+		}
+		if rng.IntN(2) == 0 {
+			o.Items = []checkout.LineItem{{Description: "VM", Quantity: 1 + rng.IntN(3), Amount: amount(),
+				Config: []checkout.Attribute{{Name: "vCPU", Value: pick("1", "2")}}}}
+		}
+		rare(&o)
+		return o
+	}
+	for i := range 200 {
+		id := fmt.Sprint("x", i)
+		want := random(id, 1)
+		got, err := s.CreateOrder(ctx, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for step := range 8 {
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("order %s, step %d: stored\n%+v\nwant\n%+v", id, step, got, want)
+			}
+			if got, err = s.GetOrder(ctx, id); err != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("order %s, step %d: GetOrder = %v\n%+v\nwant\n%+v", id, step, err, got, want)
+			}
+			next := random(id, got.Version)
+			if got, err = s.UpdateOrder(ctx, next); err != nil {
+				t.Fatal(err)
+			}
+			want = next
+			want.Version++
+		}
 	}
 }

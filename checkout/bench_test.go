@@ -138,6 +138,9 @@ func BenchmarkCheckoutCreditBareStore(b *testing.B) {
 		invoices = append(invoices, p)
 		mu.Unlock()
 	}
+	if len(invoices) != ids.Len() {
+		b.Fatalf("%d invoices for %d orders", len(invoices), ids.Len())
+	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 }
 

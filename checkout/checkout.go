@@ -635,6 +635,7 @@ func creditID(o Order) string {
 // payCredit pays o by credit; now is when Pay started.
 func (c *Client) payCredit(ctx context.Context, o Order, now time.Time) (Next, error) {
 	cr := c.credits[o.Currency]
+	again := false // try the last transfer ID again
 	if o.Method == MethodCredit && o.CreditTries > 0 {
 		// An earlier try may have paid before a crash: settle it, never pay twice.
 		r, err := c.ledger.Lookup(ctx, creditID(o))
@@ -649,9 +650,19 @@ func (c *Client) payCredit(ctx context.Context, o Order, now time.Time) (Next, e
 			!errors.Is(err, wallet.ErrAccountNotFound) {
 			return Next{}, fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
 		}
+		// A try the ledger has not seen may still be on its way there from
+		// another process (or Client) sharing the Store, however old: it is
+		// tried again under its own transfer ID, so that the ledger takes
+		// the money once whichever arrives first. Only a try the ledger
+		// refused needs a new ID.
+		again = errors.Is(err, wallet.ErrTransferNotFound)
 	}
 	o.Method = MethodCredit
-	o.CreditTries++
+	if again {
+		o.CreditChecked = min(o.CreditChecked, o.CreditTries-1) // open again for Sweep
+	} else {
+		o.CreditTries++
+	}
 	o.UpdatedAt = now
 	if err := c.update(ctx, &o); err != nil {
 		return Next{}, err

@@ -113,8 +113,11 @@ type Order struct {
 	// GatewayAmount is what the gateway must charge: the price, or the price
 	// minus CreditHeld for top up and pay.
 	GatewayAmount decimal.Decimal
-	// CreditTries counts credit payment attempts (each has its own ledger
-	// transfer ID, as a failed transfer ID stays failed).
+	// CreditTries numbers the ledger transfers of credit payment tries:
+	// a try whose transfer the ledger never saw is tried again under the
+	// same ID (another process may still be posting it), and only a try
+	// the ledger refused is followed by a new ID (a failed transfer ID
+	// stays failed).
 	CreditTries int
 	// CreditChecked is the number of credit tries known not to have paid
 	// (the ledger refused the last one, or Sweep found no trace of it an

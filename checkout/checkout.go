@@ -556,10 +556,8 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next 
 		return Next{Kind: NextDone, Order: o}, err
 	}
 	if o.Method != "" && o.Method != req.Method && o.Method != MethodOnBehalf {
-		if o.Method == MethodTopUpAndPay || o.Method == MethodCredit && o.CreditTries > 0 {
-			if err := c.checkNoCreditPaid(ctx, o); err != nil {
-				return Next{}, err
-			}
+		if err := c.checkNoCreditPaid(ctx, o); err != nil {
+			return Next{}, err
 		}
 	}
 	switch req.Method {
@@ -584,12 +582,28 @@ func notExpired(o *Order, now time.Time) error {
 	return nil
 }
 
-// checkNoCreditPaid refuses to switch method when an earlier credit step may
-// have taken money (Sweep settles it first).
+// creditTryGrace is how long after a credit try's save the try may still
+// be on its way to the ledger from another process sharing the Store (its
+// transfer not found does not mean it never will be): Sweep settles no
+// such try, and the order is paid no other way, before then.
+const creditTryGrace = time.Hour
+
+// checkNoCreditPaid refuses to switch method (Pay by another method,
+// Share) when an earlier credit step may have taken money: a credit
+// payment the ledger took (Sweep settles it first), a credit try still in
+// its grace (ErrTryAgain), or a hold still pending.
 func (c *Client) checkNoCreditPaid(ctx context.Context, o Order) error {
 	if o.Method == MethodCredit && o.CreditTries > 0 {
-		if r, err := c.ledger.Lookup(ctx, creditID(o)); err == nil && r.Transfer.ID != "" {
+		r, err := c.ledger.Lookup(ctx, creditID(o))
+		switch {
+		case err == nil && r.Transfer.ID != "":
 			return fmt.Errorf("%w: order %s has a credit payment to settle first (Sweep)", ErrOrderClosed, o.ID)
+		case errors.Is(err, wallet.ErrTransferNotFound):
+			if o.CreditTries > o.CreditChecked && c.opts.now().Before(o.UpdatedAt.Add(creditTryGrace)) {
+				return fmt.Errorf("%w: order %s: a credit payment may still be under way", ErrTryAgain, o.ID)
+			}
+		case err != nil && !errors.Is(err, wallet.ErrInsufficientFunds) && !errors.Is(err, wallet.ErrAccountNotFound):
+			return fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
 		}
 	}
 	if o.Method == MethodTopUpAndPay {

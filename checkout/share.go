@@ -51,6 +51,9 @@ func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res Sha
 	if err := c.checkNotExpired(o); err != nil {
 		return ShareResult{Order: o}, err
 	}
+	if err := c.checkNoCreditPaid(ctx, o); err != nil {
+		return ShareResult{Order: o}, err
+	}
 	var raw [shareTokenBytes]byte
 	if _, err := io.ReadFull(c.opts.random, raw[:]); err != nil {
 		return ShareResult{}, fmt.Errorf("checkout: share token: %w", err)

@@ -122,6 +122,13 @@ func (c *Client) checkShare(ctx context.Context, token string) (ShareLink, Order
 		return l, o, ErrShareUsed
 	case StateCancelled, StateReview:
 		return l, o, fmt.Errorf("%w: order %s is %s", ErrOrderClosed, o.ID, o.State)
+	case StateAwaitingPayment:
+		if o.Method != MethodOnBehalf {
+			// The requester is paying it (top up and pay holds credit
+			// for the part the gateway does not charge): a payment on
+			// behalf now would drop that part.
+			return l, o, fmt.Errorf("%w: order %s is being paid by its requester (%s)", ErrOrderClosed, o.ID, o.Method)
+		}
 	}
 	if !c.opts.now().Before(l.ExpiresAt) {
 		return l, o, ErrShareExpired

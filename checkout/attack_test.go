@@ -4,12 +4,17 @@ package checkout_test
 // attacker tries and what must hold.
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
+	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
 // A requester shares the order with a payer (here, with themself), then
@@ -85,4 +90,53 @@ func TestAttackVinIDForeignFailureCallback(t *testing.T) {
 	}
 	e.wantState(o.ID, checkout.StateCompleted)
 	wantLines(t, "payment history", e.paymentLines("vic"), "vinidpay paid 1200000 VND")
+}
+
+// lostCreditLedger loses the answer of the first credit payment it posts:
+// the wallet is debited, the caller sees an error.
+type lostCreditLedger struct {
+	wallet.Ledger
+	lost *atomic.Bool
+}
+
+func (l lostCreditLedger) Post(ctx context.Context, ts ...wallet.Transfer) ([]wallet.Result, error) {
+	r, err := l.Ledger.Post(ctx, ts...)
+	if err == nil && len(ts) == 1 && strings.HasSuffix(ts[0].ID, "/credit") && l.lost.CompareAndSwap(false, true) {
+		return nil, errors.New("injected: answer lost")
+	}
+	return r, err
+}
+
+// The requester shared the order, then paid it by credit, and the
+// ledger's answer was lost: the wallet may have paid (here it did), the
+// order still says shared. A payer POSTing the link now must not start a
+// second payment of the whole price (Pay refuses to switch method in this
+// case until Sweep settles the credit try; the link must too). Must hold:
+// the link starts no payment, and once Sweep settles, the requester has
+// paid the price once.
+func TestAttackShareLinkAfterLostCreditPayment(t *testing.T) {
+	t.Parallel()
+	lost := &atomic.Bool{}
+	e := newEnv(t, envConfig{ledger: func(l wallet.Ledger) wallet.Ledger { return lostCreditLedger{Ledger: l, lost: lost} }})
+	e.topUp("cat", 200000)
+	o := e.order("cat", 150000)
+	token := share(t, e, o.ID, "boss@example.com")
+	if _, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodCredit}); err == nil || !lost.Load() {
+		t.Fatalf("the credit payment's answer was not lost: %v", err)
+	}
+	rec := postForm(e, "/pay/share/"+token, url.Values{"gateway": {"vtcpay"}})
+	if rec.Code == http.StatusSeeOther {
+		e.payAtGateway(checkout.Next{Kind: checkout.NextRedirect, URL: rec.Header().Get("Location")}, vtcpaytest.StatusSuccess)
+		e.notify(lastRef(e.get(o.ID)))
+		t.Errorf("the share link started a second payment while a credit payment may have paid (%s)", e.get(o.ID).State)
+	}
+	if _, err := e.c.Sweep(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := e.wantState(o.ID, checkout.StateCompleted)
+	if b := e.balance("cat"); !b.Posted.Equal(vnd(50000)) {
+		t.Errorf("wallet %s after one payment of 150000 from 200000 (order %s, flagged %v: %s)", b.Posted, got.Method, got.Flagged, got.Reason)
+	}
+	wantLines(t, "payment history", e.paymentLines("cat"))
+	wantLines(t, "billing history", e.invoiceLines("cat"), o.ID+"/invoice credit 150000 VND")
 }

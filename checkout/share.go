@@ -158,6 +158,11 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (next Nex
 	if _, o, err = c.checkShare(ctx, token); err != nil { // again, under the lock
 		return Next{}, err
 	}
+	// The requester's credit payment whose outcome was lost may have paid
+	// (Pay refuses to switch method then too): Sweep settles it first.
+	if err := c.checkNoCreditPaid(ctx, o); err != nil {
+		return Next{}, err
+	}
 	share := hex.EncodeToString(l.Hash[:])
 	for _, a := range o.Attempts {
 		if a.Share == share && !a.Outcome.final() && !a.Review && a.URL == "" && !a.OTP {

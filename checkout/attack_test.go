@@ -171,3 +171,37 @@ func TestAttackSweepSettlesLostCreditOfSharedOrder(t *testing.T) {
 	}
 	wantLines(t, "billing history", e.invoiceLines("dot"), o.ID+"/invoice credit 150000 VND")
 }
+
+// Whoever holds a share link (a forwarded email, a payer's double click)
+// POSTs it again and again. Each POST must not start another payment at
+// the gateway while this link's payment through that gateway is open: the
+// payer could be charged twice, and 99 POSTs used up the order's payment
+// attempts so that nobody could pay it until the link expired. Must hold:
+// every POST sends the payer to the same payment, which completes the
+// order once.
+func TestAttackShareLinkPostedRepeatedly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	o := e.order("eve", 90000)
+	token := share(t, e, o.ID, "payer@example.com")
+	var first string
+	for i := range 120 {
+		rec := postForm(e, "/pay/share/"+token, url.Values{"gateway": {"vtcpay"}})
+		if rec.Code != http.StatusSeeOther {
+			t.Fatalf("POST %d: %d", i+1, rec.Code)
+		}
+		loc := rec.Header().Get("Location")
+		if first == "" {
+			first = loc
+		} else if loc != first {
+			t.Fatalf("POST %d started another payment (%d attempts)", i+1, len(e.get(o.ID).Attempts))
+		}
+	}
+	if n := len(e.get(o.ID).Attempts); n != 1 {
+		t.Fatalf("%d payment attempts, want 1", n)
+	}
+	e.payAtGateway(checkout.Next{Kind: checkout.NextRedirect, URL: first}, vtcpaytest.StatusSuccess)
+	e.notify(lastRef(e.get(o.ID)))
+	e.wantState(o.ID, checkout.StateCompleted)
+	wantLines(t, "payment history", e.paymentLines("eve"), "vtcpay paid 90000 VND")
+}

@@ -142,7 +142,9 @@ func (c *Client) checkShare(ctx context.Context, token string) (ShareLink, Order
 // if two payers pay at once, the second success is refunded (through the
 // gateway where it can, else credited to the requester's wallet). While a
 // payment of this link has an outcome nobody knows yet (the gateway's answer
-// was lost), PayShared answers ErrTryAgain instead of charging the payer again.
+// was lost), PayShared answers ErrTryAgain instead of charging the payer again;
+// while one through the same gateway is open, it answers that payment's
+// next step (its redirect, or its OTP) instead of starting another.
 func (c *Client) PayShared(ctx context.Context, token, gateway string) (next Next, err error) {
 	defer c.export(&next.Order)
 	gw, ok := c.gateways[gateway]
@@ -165,11 +167,25 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (next Nex
 	}
 	share := hex.EncodeToString(l.Hash[:])
 	for _, a := range o.Attempts {
-		if a.Share == share && !a.Outcome.final() && !a.Review && a.URL == "" && !a.OTP {
+		if a.Share != share || a.Outcome.final() || a.Review {
+			continue
+		}
+		switch {
+		case a.URL == "" && !a.OTP:
 			// This link's payment started but the gateway's answer was not
 			// recorded (lost, or a crash): it may have charged the payer.
 			// Never start another until Sweep knows.
 			return Next{Kind: NextDone, Order: o}, fmt.Errorf("%w: order %s: payment %s is under way and its outcome is not known yet", ErrTryAgain, o.ID, a.Reference)
+		case a.Gateway != gw.Name():
+		case a.OTP:
+			// The payer has its OTP already (the share page asks for it).
+			return Next{Kind: NextOTP, Order: o}, nil
+		default:
+			// The link's payment through this gateway is open: the payer
+			// goes back to it rather than to a second one (a double click,
+			// or a forwarded link posted over and over, which also used up
+			// the order's attempts).
+			return Next{Kind: NextRedirect, URL: a.URL, Order: o}, nil
 		}
 	}
 	return c.startAttempt(ctx, o, MethodOnBehalf, gw, l.Payer, share)

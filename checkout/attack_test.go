@@ -6,7 +6,9 @@ package checkout_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/thanhtoan/thanhtoan/checkout"
+	"github.com/thanhtoan/thanhtoan/signing"
 	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
 	"github.com/thanhtoan/thanhtoan/wallet"
 )
@@ -205,3 +208,113 @@ func TestAttackShareLinkPostedRepeatedly(t *testing.T) {
 	e.wantState(o.ID, checkout.StateCompleted)
 	wantLines(t, "payment history", e.paymentLines("eve"), "vtcpay paid 90000 VND")
 }
+
+// send serves one request and returns the recorder.
+func send(e *env, method, target, contentType, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// The callback routes against an attacker holding one genuine return URL
+// and one genuine notification of a payment that is paid at VTC Pay but
+// not yet applied: methods swapped, fields repeated or moved to another
+// order or website, the notification's fields put in the query, bodies
+// over the cap. Each must answer 4xx without a secret, a signature or an
+// internal error in its body, and change nothing; none may be remembered
+// as processed: the genuine notification completes the order afterwards.
+func TestAttackCallbackRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	other := e.order("ida", 70000) // another order awaiting payment
+	if _, err := e.c.Pay(e.ctx, other.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"}); err != nil {
+		t.Fatal(err)
+	}
+	otherRef := lastRef(e.get(other.ID))
+	o := e.order("ida", 80000)
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := lastRef(e.get(o.ID))
+	ret := e.payAtGateway(next, vtcpaytest.StatusSuccess)
+	var ipn url.Values
+	e.notify(ref, vtcpaytest.Tamper(func(f url.Values) { // capture it, deliver it unsigned
+		ipn = cloneValues(f)
+		f.Set("signature", "00")
+	}))
+	if ipn.Get("data") == "" || ret.Query().Get("signature") == "" {
+		t.Fatalf("no genuine callbacks: %v %v", ipn, ret)
+	}
+	before := e.get(o.ID)
+	fc := e.fake.Config()
+	retQuery := func(f func(q url.Values)) string {
+		q := ret.Query()
+		f(q)
+		return "/pay/return/vtcpay?" + q.Encode()
+	}
+	otherSite := strings.Replace(ipn.Get("data"), "|"+fmt.Sprint(fc.WebsiteID), "|"+fmt.Sprint(fc.WebsiteID+1), 1)
+	for _, c := range []struct {
+		name, method, path, ctype, body string
+		want                            int
+	}{
+		// The return is a GET: a POST of it is not routed.
+		{"return POSTed", http.MethodPost, "/pay/return/vtcpay?" + ret.RawQuery, formType, "", 405},
+		{"return PUT", http.MethodPut, "/pay/return/vtcpay?" + ret.RawQuery, "", "", 405},
+		// Repeated fields: which one the verifier and the reader take
+		// could differ, so neither is taken.
+		{"return signature twice", http.MethodGet, retQuery(func(q url.Values) { q.Add("signature", q.Get("signature")) }), "", "", 400},
+		{"return reference twice", http.MethodGet, retQuery(func(q url.Values) { q.Add("reference_number", otherRef) }), "", "", 400},
+		{"return amount twice", http.MethodGet, retQuery(func(q url.Values) { q.Add("amount", "1") }), "", "", 400},
+		// Its result moved onto another order, another amount, a success
+		// on a failure's place.
+		{"return moved to another order", http.MethodGet, retQuery(func(q url.Values) { q.Set("reference_number", otherRef) }), "", "", 400},
+		{"return amount changed", http.MethodGet, retQuery(func(q url.Values) { q.Set("amount", "8000") }), "", "", 400},
+		{"return without signature", http.MethodGet, retQuery(func(q url.Values) { q.Del("signature") }), "", "", 400},
+		{"return over the cap", http.MethodGet, retQuery(func(q url.Values) { q.Set("message", strings.Repeat("x", 9<<10)) }), "", "", 400},
+		// The notification's fields where only a body counts.
+		{"ipn in a GET query", http.MethodGet, "/pay/notify/vtcpay?" + ipn.Encode(), "", "", 400},
+		{"ipn in a POST query", http.MethodPost, "/pay/notify/vtcpay?" + ipn.Encode(), formType, "", 400},
+		{"ipn on the return route", http.MethodGet, "/pay/return/vtcpay?" + ipn.Encode(), "", "", 400},
+		{"ipn data twice", http.MethodPost, "/pay/notify/vtcpay", formType, ipn.Encode() + "&data=" + url.QueryEscape(ipn.Get("data")), 400},
+		{"ipn signature twice", http.MethodPost, "/pay/notify/vtcpay", formType, ipn.Encode() + "&signature=" + ipn.Get("signature"), 400},
+		{"ipn of another website", http.MethodPost, "/pay/notify/vtcpay", formType,
+			url.Values{"data": {otherSite}, "signature": {signing.SHA256Hex(signing.Upper, otherSite, "|", fc.SecretKey.Reveal())}}.Encode(), 400},
+		{"ipn as multipart", http.MethodPost, "/pay/notify/vtcpay", "multipart/form-data; boundary=x", "--x\r\n", 400},
+		{"ipn over the cap", http.MethodPost, "/pay/notify/vtcpay", formType, ipn.Encode() + "&pad=" + strings.Repeat("x", 1<<20), 400},
+		{"ipn json over the cap", http.MethodPost, "/pay/notify/vtcpay", "application/json",
+			`{"data":"` + ipn.Get("data") + `","signature":"` + ipn.Get("signature") + `","pad":"` + strings.Repeat("x", 1<<20) + `"}`, 400},
+		// Another gateway's route, a gateway that is not there.
+		{"ipn on an unknown gateway", http.MethodPost, "/pay/notify/vinidpay", formType, ipn.Encode(), 404},
+		{"return of an unknown gateway", http.MethodGet, "/pay/return/VTCPAY?" + ret.RawQuery, "", "", 404},
+	} {
+		rec := send(e, c.method, "https://shop.example"+c.path, c.ctype, c.body)
+		if rec.Code != c.want {
+			t.Errorf("%s: answered %d, want %d", c.name, rec.Code, c.want)
+		}
+		// The language link repeats the request's own query (see
+		// TestReturnPages): the rest of the page holds nothing of it.
+		body := strings.ToLower(navPattern.ReplaceAllString(rec.Body.String(), ""))
+		for _, leak := range []string{ipn.Get("signature"), ret.Query().Get("signature"), fc.SecretKey.Reveal(), "checkout:", "vtcpay:", "signature"} {
+			if strings.Contains(body, strings.ToLower(leak)) {
+				t.Errorf("%s: the answer holds %q", c.name, leak)
+			}
+		}
+		if got := e.get(o.ID); got.Version != before.Version || got.State != checkout.StateAwaitingPayment {
+			t.Fatalf("%s changed the order: %s, version %d -> %d", c.name, got.State, before.Version, got.Version)
+		}
+	}
+	if e.prov.calls != 0 || len(e.notif.sent) != 0 {
+		t.Fatalf("provisioned %d, %d emails", e.prov.calls, len(e.notif.sent))
+	}
+	e.notify(ref)
+	e.wantState(o.ID, checkout.StateCompleted)
+	e.wantState(other.ID, checkout.StateAwaitingPayment)
+	wantLines(t, "payment history", e.paymentLines("ida"), "vtcpay paid 80000 VND")
+}
+
+const formType = "application/x-www-form-urlencoded"

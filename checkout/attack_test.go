@@ -318,3 +318,76 @@ func TestAttackCallbackRequests(t *testing.T) {
 }
 
 const formType = "application/x-www-form-urlencoded"
+
+// The share routes against whoever holds a link, or guesses one: other
+// methods, bodies over the cap or in another encoding, the gateway put in
+// the query, markup in the order's data and in the query, a hostile lang.
+// Must hold: each answers as listed, no page carries live markup from
+// the request or the order (only escaped), and the order is unchanged
+// (still shared, no payment started) unless the row pays.
+func TestAttackShareRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	const xss = `"><script>alert(1)</script><img src=x onerror=alert(2)>`
+	o, err := e.c.CreateOrder(e.ctx, checkout.OrderRequest{Customer: "jo", Email: xss + "@example.com", Language: checkout.English,
+		Items: []checkout.LineItem{{Description: xss, Quantity: 1, Amount: vnd(60000),
+			Config: []checkout.Attribute{{Name: xss, Value: xss}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := share(t, e, o.ID, "payer@example.com")
+	before := e.get(o.ID)
+	path := "https://shop.example/pay/share/" + token
+	gw := url.Values{"gateway": {"vtcpay"}}.Encode()
+	for _, c := range []struct {
+		name, method, target, ctype, body string
+		want                              int
+	}{
+		{"PUT", http.MethodPut, path, formType, gw, 405},
+		{"DELETE", http.MethodDelete, path, "", "", 405},
+		{"PATCH", http.MethodPatch, path, formType, gw, 405},
+		// The POST reads its body only: a gateway in the query is not a choice.
+		{"gateway in the query", http.MethodPost, path + "?gateway=vtcpay", formType, "", 400},
+		{"multipart body", http.MethodPost, path, "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"gateway\"\r\n\r\nvtcpay\r\n--x--\r\n", 400},
+		{"json body", http.MethodPost, path, "application/json", `{"gateway":"vtcpay"}`, 400},
+		{"body over the cap", http.MethodPost, path, formType, gw + "&pad=" + strings.Repeat("x", 1<<20), 400},
+		{"many fields", http.MethodPost, path, formType, strings.Repeat("a=1&", 1100) + gw, 400},
+		{"markup as gateway", http.MethodPost, path, formType, url.Values{"gateway": {xss}}.Encode(), 400},
+		{"markup as otp", http.MethodPost, path, formType, url.Values{"otp": {xss}}.Encode(), 400},
+		{"markup in the query", http.MethodGet, path + "?lang=en&x=" + url.QueryEscape(xss), "", "", 200},
+		{"markup as lang", http.MethodGet, path + "?lang=" + url.QueryEscape(xss), "", "", 200},
+		{"lang twice", http.MethodGet, path + "?lang=en&lang=" + url.QueryEscape(xss), "", "", 200},
+		{"markup as token", http.MethodGet, "https://shop.example/pay/share/" + url.PathEscape(xss), "", "", 404},
+		{"token with a suffix", http.MethodGet, path + "x", "", "", 404},
+		{"token in another case", http.MethodGet, "https://shop.example/pay/share/" + strings.ToUpper(token), "", "", 404},
+		{"POST to another token", http.MethodPost, path + "x", formType, gw, 404},
+	} {
+		rec := send(e, c.method, c.target, c.ctype, c.body)
+		if rec.Code != c.want {
+			t.Errorf("%s: answered %d, want %d", c.name, rec.Code, c.want)
+		}
+		body := rec.Body.String()
+		if strings.Contains(body, "<script") || strings.Contains(body, "<img") {
+			t.Errorf("%s: the page holds live markup", c.name)
+		}
+		if got := e.get(o.ID); got.Version != before.Version || got.State != checkout.StateShared {
+			t.Fatalf("%s changed the order: %s, version %d -> %d", c.name, got.State, before.Version, got.Version)
+		}
+	}
+	// The link still pays, once.
+	rec := postForm(e, "/pay/share/"+token, url.Values{"gateway": {"vtcpay"}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("the payer's POST: %d", rec.Code)
+	}
+	e.payAtGateway(checkout.Next{Kind: checkout.NextRedirect, URL: rec.Header().Get("Location")}, vtcpaytest.StatusSuccess)
+	e.notify(lastRef(e.get(o.ID)))
+	e.wantState(o.ID, checkout.StateCompleted)
+	// Used: every route of the link says so, and shows nothing of the order.
+	for _, rec := range []*httptest.ResponseRecorder{send(e, http.MethodGet, path, "", ""), send(e, http.MethodPost, path, formType, gw),
+		send(e, http.MethodPost, path, formType, url.Values{"otp": {"123456"}}.Encode())} {
+		if rec.Code != http.StatusGone || strings.Contains(rec.Body.String(), "60.000") || strings.Contains(rec.Body.String(), o.ID) {
+			t.Errorf("a used link answered %d:\n%s", rec.Code, rec.Body.String())
+		}
+	}
+	wantLines(t, "payment history", e.paymentLines("jo"), "vtcpay paid 60000 VND")
+}

@@ -27,6 +27,11 @@ import (
 // the order (merchant, currency, amount), applied once (duplicates and
 // replays change nothing), and remembered. Storage errors answer 500 so
 // that the gateway sends it again.
+//
+// Every body a route reads is capped (4 KiB for the share form, the
+// gateway's own cap for a callback), but the routes cannot bound how long
+// a client takes to send it: serve the Handler from an http.Server with
+// ReadHeaderTimeout, ReadTimeout and MaxHeaderBytes set.
 func (c *Client) Handler() http.Handler {
 	pages := c.newPages()
 	mux := http.NewServeMux()

@@ -61,7 +61,8 @@ func TestAttackShareLinkDuringTopUpAndPay(t *testing.T) {
 // VinID sign a failure for an order_id equal to one of our payment
 // references, of a transaction that is not ours. Delivered to us, it must
 // not cancel our order nor touch the payer's pending payment: only our own
-// query may say that our payment failed. Must hold: the order still waits,
+// query may say that our payment failed (a foreign success is queried
+// already, for its unsigned amount). Must hold: the order still waits,
 // the attempt keeps its transaction, and the payer's OTP completes it.
 func TestAttackVinIDForeignFailureCallback(t *testing.T) {
 	t.Parallel()
@@ -73,7 +74,7 @@ func TestAttackVinIDForeignFailureCallback(t *testing.T) {
 	}
 	waiting := e.get(o.ID)
 	a := waiting.Attempts[0]
-	for _, status := range []string{"FAIL", "FAILED", "CANCELLED"} {
+	for _, status := range []string{"FAIL", "FAILED", "CANCELLED", "SUCCESS"} {
 		foreign, err := url.ParseQuery(e.vfake.PaymentCallbackQuery(status, "T-OTHER-MERCHANT", a.Reference, nil))
 		if err != nil {
 			t.Fatal(err)

@@ -43,6 +43,12 @@ func TestAttackShareLinkDuringTopUpAndPay(t *testing.T) {
 	if rec.Code == http.StatusSeeOther {
 		t.Errorf("the share link started a payment of an order being paid by top up and pay (%d)", rec.Code)
 	}
+	// The payer's page says why, in the order's language.
+	for _, rec := range []*httptest.ResponseRecorder{rec, send(e, http.MethodGet, "https://shop.example/pay/share/"+token, "", "")} {
+		if rec.Code != http.StatusConflict || byID(rec.Body.String(), "title") != "Order being paid" {
+			t.Errorf("the payer's page: %d %q", rec.Code, byID(rec.Body.String(), "title"))
+		}
+	}
 	e.payAtGateway(next, vtcpaytest.StatusSuccess)
 	e.notify(ref)
 	got := e.wantState(o.ID, checkout.StateCompleted)

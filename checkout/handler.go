@@ -20,7 +20,8 @@ import (
 //
 // The payer's pages are in the order's language, Vietnamese or English
 // ("?lang=vi" or "?lang=en" switches); an unknown, expired or used link gets
-// an error page (404 or 410) that shows no order data and no error text.
+// an error page (404 or 410; 409 while the requester pays the order) that
+// shows no order data and no error text.
 //
 // Every callback is verified by the gateway first; one that fails is
 // answered 400 and changes nothing. A verified callback is checked against

@@ -76,6 +76,10 @@ func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res Sha
 	return ShareResult{URL: u, ExpiresAt: exp, Order: o}, nil
 }
 
+// errRequesterPaying is why a share link cannot pay while the requester
+// pays the order (its payer's page says so).
+var errRequesterPaying = errors.New("the order is being paid by its requester")
+
 // ShareView is what a payer sees of a shared order: read-only.
 type ShareView struct {
 	OrderID   string
@@ -89,7 +93,8 @@ type ShareView struct {
 
 // OpenShare checks a share token and shows its order. Errors:
 // ErrShareNotFound, ErrShareExpired (at or after its expiry), ErrShareUsed
-// (the order was paid), ErrOrderClosed (cancelled or in review).
+// (the order was paid), ErrOrderClosed (cancelled or in review, or being
+// paid by its requester: a link cannot pay an order under another method).
 func (c *Client) OpenShare(ctx context.Context, token string) (ShareView, error) {
 	_, o, err := c.checkShare(ctx, token)
 	if err != nil {
@@ -127,7 +132,7 @@ func (c *Client) checkShare(ctx context.Context, token string) (ShareLink, Order
 			// The requester is paying it (top up and pay holds credit
 			// for the part the gateway does not charge): a payment on
 			// behalf now would drop that part.
-			return l, o, fmt.Errorf("%w: order %s is being paid by its requester (%s)", ErrOrderClosed, o.ID, o.Method)
+			return l, o, fmt.Errorf("%w: %w: order %s (%s)", ErrOrderClosed, errRequesterPaying, o.ID, o.Method)
 		}
 	}
 	if !c.opts.now().Before(l.ExpiresAt) {
@@ -163,7 +168,7 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (next Nex
 	// The requester's credit payment whose outcome was lost may have paid
 	// (Pay refuses to switch method then too): Sweep settles it first.
 	if err := c.checkNoCreditPaid(ctx, o); err != nil {
-		return Next{}, err
+		return Next{}, fmt.Errorf("%w: %w", errRequesterPaying, err)
 	}
 	share := hex.EncodeToString(l.Hash[:])
 	for _, a := range o.Attempts {

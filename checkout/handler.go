@@ -20,13 +20,19 @@ import (
 //
 // The payer's pages are in the order's language, Vietnamese or English
 // ("?lang=vi" or "?lang=en" switches); an unknown, expired or used link gets
-// an error page (404 or 410) that shows no order data and no error text.
+// an error page (404 or 410; 409 while the requester pays the order) that
+// shows no order data and no error text.
 //
 // Every callback is verified by the gateway first; one that fails is
 // answered 400 and changes nothing. A verified callback is checked against
 // the order (merchant, currency, amount), applied once (duplicates and
 // replays change nothing), and remembered. Storage errors answer 500 so
 // that the gateway sends it again.
+//
+// Every body a route reads is capped (4 KiB for the share form, the
+// gateway's own cap for a callback), but the routes cannot bound how long
+// a client takes to send it: serve the Handler from an http.Server with
+// ReadHeaderTimeout, ReadTimeout and MaxHeaderBytes set.
 func (c *Client) Handler() http.Handler {
 	pages := c.newPages()
 	mux := http.NewServeMux()

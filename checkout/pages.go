@@ -203,6 +203,8 @@ func shareError(err error) (status int, kind string, back bool) {
 		return http.StatusGone, "expired", false
 	case errors.Is(err, ErrShareUsed):
 		return http.StatusGone, "used", false
+	case errors.Is(err, errRequesterPaying):
+		return http.StatusConflict, "busy", false
 	case errors.Is(err, ErrOrderClosed):
 		return http.StatusGone, "closed", false
 	case errors.Is(err, ErrUnknownGateway):

@@ -79,6 +79,10 @@ func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res Sha
 	return ShareResult{URL: u, ExpiresAt: exp, Order: o}, nil
 }
 
+// errRequesterPaying is why a share link cannot pay while the requester
+// pays the order (its payer's page says so).
+var errRequesterPaying = errors.New("the order is being paid by its requester")
+
 // ShareView is what a payer sees of a shared order: read-only.
 type ShareView struct {
 	OrderID   string
@@ -92,7 +96,8 @@ type ShareView struct {
 
 // OpenShare checks a share token and shows its order. Errors:
 // ErrShareNotFound, ErrShareExpired (at or after its expiry), ErrShareUsed
-// (the order was paid), ErrOrderClosed (cancelled or in review).
+// (the order was paid), ErrOrderClosed (cancelled or in review, or being
+// paid by its requester: a link cannot pay an order under another method).
 func (c *Client) OpenShare(ctx context.Context, token string) (ShareView, error) {
 	_, o, err := c.checkShare(ctx, token)
 	if err != nil {
@@ -125,6 +130,13 @@ func (c *Client) checkShare(ctx context.Context, token string) (ShareLink, Order
 		return l, o, ErrShareUsed
 	case StateCancelled, StateReview:
 		return l, o, fmt.Errorf("%w: order %s is %s", ErrOrderClosed, o.ID, o.State)
+	case StateAwaitingPayment:
+		if o.Method != MethodOnBehalf {
+			// The requester is paying it (top up and pay holds credit
+			// for the part the gateway does not charge): a payment on
+			// behalf now would drop that part.
+			return l, o, fmt.Errorf("%w: %w: order %s (%s)", ErrOrderClosed, errRequesterPaying, o.ID, o.Method)
+		}
 	}
 	if !c.opts.now().Before(l.ExpiresAt) {
 		return l, o, ErrShareExpired
@@ -138,7 +150,9 @@ func (c *Client) checkShare(ctx context.Context, token string) (ShareLink, Order
 // if two payers pay at once, the second success is refunded (through the
 // gateway where it can, else credited to the requester's wallet). While a
 // payment of this link has an outcome nobody knows yet (the gateway's answer
-// was lost), PayShared answers ErrTryAgain instead of charging the payer again.
+// was lost), PayShared answers ErrTryAgain instead of charging the payer again;
+// while one through the same gateway is open, it answers that payment's
+// next step (its redirect, or its OTP) instead of starting another.
 func (c *Client) PayShared(ctx context.Context, token, gateway string) (next Next, err error) {
 	defer c.export(&next.Order)
 	gw, ok := c.gateways[gateway]
@@ -154,13 +168,32 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (next Nex
 	if _, o, err = c.checkShare(ctx, token); err != nil { // again, under the lock
 		return Next{}, err
 	}
+	// The requester's credit payment whose outcome was lost may have paid
+	// (Pay refuses to switch method then too): Sweep settles it first.
+	if err := c.checkNoCreditPaid(ctx, o); err != nil {
+		return Next{}, fmt.Errorf("%w: %w", errRequesterPaying, err)
+	}
 	share := hex.EncodeToString(l.Hash[:])
 	for _, a := range o.Attempts {
-		if a.Share == share && !a.Outcome.final() && !a.Review && a.URL == "" && !a.OTP {
+		if a.Share != share || a.Outcome.final() || a.Review {
+			continue
+		}
+		switch {
+		case a.URL == "" && !a.OTP:
 			// This link's payment started but the gateway's answer was not
 			// recorded (lost, or a crash): it may have charged the payer.
 			// Never start another until Sweep knows.
 			return Next{Kind: NextDone, Order: o}, fmt.Errorf("%w: order %s: payment %s is under way and its outcome is not known yet", ErrTryAgain, o.ID, a.Reference)
+		case a.Gateway != gw.Name():
+		case a.OTP:
+			// The payer has its OTP already (the share page asks for it).
+			return Next{Kind: NextOTP, Order: o}, nil
+		default:
+			// The link's payment through this gateway is open: the payer
+			// goes back to it rather than to a second one (a double click,
+			// or a forwarded link posted over and over, which also used up
+			// the order's attempts).
+			return Next{Kind: NextRedirect, URL: a.URL, Order: o}, nil
 		}
 	}
 	return c.startAttempt(ctx, o, MethodOnBehalf, gw, l.Payer, share)

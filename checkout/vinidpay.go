@@ -28,7 +28,9 @@ type VinIDPayOptions struct {
 // final (checkout then queries the order to confirm the amount), at or above
 // it VinID sends an OTP (StartOTP, then SubmitOTP). VinID's callback does not
 // sign the amount, so its results are AmountConfirmed false and checkout
-// queries the order before it provisions. VND only.
+// queries the order before it provisions. Nor does it sign the merchant:
+// a callback that is not a success is read as an unknown outcome, which
+// checkout settles by querying the order. VND only.
 func VinIDPay(client *vinidpay.Client, opts VinIDPayOptions) (Gateway, error) {
 	if client == nil {
 		return nil, fmt.Errorf("%w: vinidpay: nil client", ErrInvalidConfig)
@@ -116,6 +118,15 @@ func (g *vinidGateway) ParseCallback(r *http.Request) (GatewayResult, error) {
 	cb, err := g.c.VerifyPaymentCallback(r)
 	if err != nil && (cb == nil || !errors.Is(err, vinidpay.ErrTransactionFailed)) {
 		return GatewayResult{}, g.err("callback", fmt.Errorf("%w: %w", ErrInvalidCallback, err))
+	}
+	if cb.Outcome != vinidpay.OutcomeSucceeded {
+		// VinID's signature does not cover the merchant: a failure signed
+		// for another merchant's transaction of the same order_id verifies
+		// here too. Like a success's amount, it is only a reason to ask:
+		// checkout queries the gateway (an unknown outcome) and applies
+		// what our query says. Nothing of the callback reaches the order.
+		return GatewayResult{Reference: cb.OrderID, Outcome: OutcomeUnknown, Currency: vinidpay.CurrencyVND,
+			Code: string(cb.PayStatus), Notification: true}, nil
 	}
 	return GatewayResult{Reference: cb.OrderID, Outcome: vinidOutcome(cb.Outcome), Amount: cb.UnconfirmedVNDAmount,
 		AmountConfirmed: false, Currency: vinidpay.CurrencyVND, GatewayTxnID: cb.TransactionID, Code: string(cb.PayStatus),

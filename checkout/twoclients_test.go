@@ -1,0 +1,500 @@
+package checkout_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/thanhtoan/thanhtoan/checkout"
+	"github.com/thanhtoan/thanhtoan/internal/pgtest"
+	"github.com/thanhtoan/thanhtoan/signing"
+	"github.com/thanhtoan/thanhtoan/vinidpay"
+	"github.com/thanhtoan/thanhtoan/vivietpay"
+	"github.com/thanhtoan/thanhtoan/vtcpay"
+	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
+	"github.com/thanhtoan/thanhtoan/wallet"
+)
+
+// Two Clients over one Store and one Ledger, as two processes of one
+// merchant: each has its own per-order locks, gateway adapters and Handler,
+// so only the Store's compare-and-swap and the ledger's transfer IDs keep
+// them apart. The tests drive them at once (goroutines) and, where an
+// interleaving matters, in a chosen order (pauses at chosen Store, ledger
+// and gateway calls); then they let Sweep converge and check the end state
+// with the random test's check (rm.check): one outcome per order, money
+// neither lost nor doubled against the fakes' own records and the ledger,
+// provisioning, invoices and emails matching the completed orders, no hold
+// left, the outbox empty.
+
+type backendFunc = func(*testing.T, func() time.Time) (checkout.Store, wallet.Ledger)
+
+// forBackends runs fn on the in-memory Store and Ledger and, when
+// THANHTOAN_TEST_POSTGRES is set, on checkout/pgstore and wallet/pgledger.
+func forBackends(t *testing.T, fn func(t *testing.T, backend backendFunc)) {
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		fn(t, nil)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		pgtest.URL(t)
+		fn(t, pgBackend)
+	})
+}
+
+// two is a random-test run (its env's Client is A) with a second Client B.
+type two struct {
+	*rm
+	a, b   *checkout.Client
+	ha, hb http.Handler
+	pa, pb *pauses // pauses of A's and B's calls (nil: none)
+	mu     sync.Mutex
+}
+
+// twoOpts configures newTwo.
+type twoOpts struct {
+	backend backendFunc
+	seed    uint64
+	wallets []int64 // c1, c2, c3's credit at the start (0: no wallet)
+	paused  bool    // wrap each Client's Store, Ledger and VTC Pay in pauses
+}
+
+// newTwo makes the fakes of the three gateways (newRandomEnv; VinID's OTP
+// threshold above every price), the shared Store and Ledger, and Clients A
+// and B, each with its own gateway adapters over the fakes. VinID's payment
+// callbacks are captured for the test (as in the random test) and also
+// handed to B's Handler as VinID sends them, while A's Pay call that
+// charged is still under way.
+func newTwo(t *testing.T, o twoOpts) *two {
+	t.Helper()
+	e, g := newRandomEnv(t, envConfig{backend: o.backend}, 100_000_000, false)
+	rng := rand.New(rand.NewPCG(o.seed, 0x74776f636c69656e))
+	policy := checkout.RefundToCredit
+	if rng.IntN(2) == 1 {
+		policy = checkout.RefundThroughGateway
+	}
+	r := &rm{t: t, e: e, rng: rng, fs: &fault{}, fl: &fault{}, st: &rmStats{n: map[string]int{}}, policy: policy, gw: g,
+		seeds: map[string]int64{}, successes: map[string]decimal.Decimal{}, tryAgain: map[string]int{}}
+	tw := &two{rm: r}
+	if o.paused {
+		tw.pa, tw.pb = &pauses{}, &pauses{}
+	}
+	// newRandomEnv's own Client is replaced by A, made like B.
+	tw.a, tw.ha = tw.client(policy, tw.pa)
+	tw.b, tw.hb = tw.client(policy, tw.pb)
+	e.c, e.h = tw.a, tw.ha
+	g.vinid.HandlePaymentCallbacks(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if v, err := url.ParseQuery(req.URL.RawQuery); err == nil {
+			g.mu.Lock()
+			g.vinidNotes = append(g.vinidNotes, v)
+			g.mu.Unlock()
+		}
+		tw.hb.ServeHTTP(w, req.Clone(req.Context()))
+	}))
+	r.logf("refund policy %d", policy)
+	for i, n := range o.wallets {
+		if n > 0 {
+			e.topUp(rmCustomers[i], n)
+			r.seeds[rmCustomers[i]] += n
+		}
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("trace:\n%s", joinLines(tw.trace))
+		}
+	})
+	return tw
+}
+
+func joinLines(l []string) string {
+	s := ""
+	for _, x := range l {
+		s += x + "\n"
+	}
+	return s
+}
+
+// client makes a Client on the env's Store, Ledger, fakes, clock,
+// provisioner and notifier, with gateway adapters of its own.
+func (tw *two) client(policy checkout.RefundPolicy, p *pauses) (*checkout.Client, http.Handler) {
+	t, e, g := tw.t, tw.e, tw.gw
+	t.Helper()
+	fc := e.fake.Config()
+	vc, err := vtcpay.New(vtcpay.Config{WebsiteID: fc.WebsiteID, SecretKey: fc.SecretKey, ReceiverAccount: fc.ReceiverAccount, KeySign: fc.KeySign},
+		vtcpay.WithBaseURL(e.fake.URL()), vtcpay.WithHTTPClient(e.fake.Client()), vtcpay.WithClock(e.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vtc, err := checkout.VTCPay(vc, checkout.VTCPayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vv, err := vivietpay.New(vivietpay.Config{MerchantSite: "SHOP01", AccessCode: "ACCESS01", Secret: signing.NewSecret(vietSecret)},
+		vivietpay.WithBaseURL(g.viet.URL), vivietpay.WithHTTPClient(g.viet.Client()), vivietpay.WithClock(e.clock.Now), vivietpay.WithQueryRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	viet, err := checkout.VietPay(vv, checkout.VietPayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vinidC, err := g.vinid.NewClient(vinidpay.WithClock(e.clock.Now), vinidpay.WithQueryRetries(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vinid, err := checkout.VinIDPay(vinidC, checkout.VinIDPayOptions{StoreCode: "STORE01", POSCode: "POS01",
+		UserToken: func(_ context.Context, payer string) (string, error) {
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			if tok, ok := g.tokens[payer]; ok {
+				return tok, nil
+			}
+			return "", errors.New("no linked VinID wallet")
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var store checkout.Store = e.store
+	var ledger wallet.Ledger = e.ledger
+	if p != nil {
+		store, ledger, vtc = pausedStore{store, p}, pausedLedger{ledger, p}, pausedGateway{vtc, p}
+	}
+	c, err := checkout.New(checkout.Config{Ledger: ledger, Store: store, Gateways: []checkout.Gateway{vtc, viet, vinid},
+		Provisioner: e.prov, Notifier: e.notif, BaseURL: baseURL}, checkout.WithClock(e.clock.Now), checkout.WithRefundPolicy(policy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, http.StripPrefix("/pay", c.Handler())
+}
+
+// ---- pauses ------------------------------------------------------------------
+
+// pauses stops one Client's call at a named point until the test lets it
+// go on. Points: "update <order> <state>" (before Store.UpdateOrder of the
+// order in that state), "post <transfer>" (before Ledger.Post of a batch
+// whose first transfer has that ID), "queried <reference>" (after VTC
+// Pay's answer to a query of that payment). Each armed point stops one
+// call.
+type pauses struct {
+	mu    sync.Mutex
+	armed map[string]*pause
+}
+
+type pause struct {
+	point   string
+	reached chan struct{} // closed when a call reaches the point
+	release chan struct{} // closed to let it go on
+}
+
+func (p *pauses) arm(point string) *pause {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.armed == nil {
+		p.armed = map[string]*pause{}
+	}
+	ps := &pause{point: point, reached: make(chan struct{}), release: make(chan struct{})}
+	p.armed[point] = ps
+	return ps
+}
+
+func (p *pauses) at(point string) {
+	p.mu.Lock()
+	ps := p.armed[point]
+	delete(p.armed, point)
+	p.mu.Unlock()
+	if ps != nil {
+		close(ps.reached)
+		<-ps.release
+	}
+}
+
+// reached waits until ps is reached (true) or done is closed first (false:
+// the call ended without reaching it).
+func (tw *two) reached(ps *pause, done <-chan struct{}) bool {
+	tw.t.Helper()
+	select {
+	case <-ps.reached:
+		tw.logf("  paused at %s", ps.point)
+		return true
+	case <-done:
+		select {
+		case <-ps.reached:
+			return true
+		default:
+		}
+		tw.logf("  %s never reached", ps.point)
+		return false
+	case <-time.After(time.Minute): // a deadlock guard only
+		tw.t.Fatalf("%s: neither reached nor done after a minute", ps.point)
+		return false
+	}
+}
+
+func (ps *pause) let() { close(ps.release) }
+
+type pausedStore struct {
+	checkout.Store
+	p *pauses
+}
+
+func (s pausedStore) UpdateOrder(ctx context.Context, o checkout.Order) (checkout.Order, error) {
+	s.p.at("update " + o.ID + " " + string(o.State))
+	return s.Store.UpdateOrder(ctx, o)
+}
+
+type pausedLedger struct {
+	wallet.Ledger
+	p *pauses
+}
+
+func (l pausedLedger) Post(ctx context.Context, ts ...wallet.Transfer) ([]wallet.Result, error) {
+	if len(ts) > 0 {
+		l.p.at("post " + ts[0].ID)
+	}
+	return l.Ledger.Post(ctx, ts...)
+}
+
+type pausedGateway struct {
+	checkout.Gateway
+	p *pauses
+}
+
+func (g pausedGateway) Query(ctx context.Context, ref string) (checkout.GatewayResult, error) {
+	r, err := g.Gateway.Query(ctx, ref)
+	g.p.at("queried " + ref)
+	return r, err
+}
+
+// goDo runs fn in a goroutine; the channel is closed when it returns.
+func goDo(fn func()) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	return done
+}
+
+// ---- actors ------------------------------------------------------------------
+
+// order creates an order through A and logs it for check.
+func (tw *two) order(id, customer string, price int64, m checkout.Method, gw string) {
+	tw.t.Helper()
+	_, err := tw.a.CreateOrder(tw.e.ctx, checkout.OrderRequest{ID: id, Customer: customer, Email: customer + "@example.com",
+		Language: checkout.English, Items: []checkout.LineItem{{Description: "Cloud server", Quantity: 1, Amount: vnd(price)}}})
+	if err != nil {
+		tw.t.Fatal(err)
+	}
+	tw.mu.Lock()
+	tw.orders = append(tw.orders, &rmOrder{id: id, customer: customer, price: price, method: m, gateway: gw})
+	tw.mu.Unlock()
+	tw.logf("order %s %s %d %s %s", id, customer, price, m, gw)
+}
+
+// payVTC plays the payer on VTC Pay's page: status, and records a success.
+func (tw *two) payVTC(checkoutURL string, status int) error {
+	_, err := tw.e.fake.Pay(tw.e.ctx, checkoutURL, status)
+	if err == nil && status == vtcpaytest.StatusSuccess {
+		tw.mu.Lock()
+		tw.recordSuccess(refOf(checkoutURL))
+		tw.mu.Unlock()
+	}
+	return err
+}
+
+// notifyVTC delivers VTC Pay's notification of ref to h n times at once
+// and returns the statuses.
+func (tw *two) notifyVTC(h http.Handler, ref string, n int) []int {
+	opts := []vtcpaytest.DeliveryOption{vtcpaytest.Target(baseURL + "/notify/vtcpay")}
+	if n > 1 {
+		opts = append(opts, vtcpaytest.Times(n), vtcpaytest.Concurrently())
+	}
+	resps, err := tw.e.fake.Deliver(tw.e.ctx, h, ref, opts...)
+	if err != nil {
+		tw.t.Errorf("deliver %s: %v", ref, err)
+		return nil
+	}
+	codes := make([]int, len(resps))
+	for i, r := range resps {
+		codes[i] = r.StatusCode
+	}
+	return codes
+}
+
+// finish lets both Clients' Sweeps converge (rm.converge sweeps A; then
+// B's Sweep must find nothing to do) and checks the end state.
+func (tw *two) finish() {
+	tw.t.Helper()
+	tw.converge()
+	rep, err := tw.b.Sweep(tw.e.ctx)
+	tw.logf("B's final sweep: %+v err=%v", rep, errText(err))
+	if err != nil || rep != (checkout.SweepReport{}) {
+		tw.t.Errorf("B's Sweep after A's converged: %+v, %v", rep, err)
+	}
+	tw.check()
+}
+
+func (tw *two) clients() [2]*checkout.Client { return [2]*checkout.Client{tw.a, tw.b} }
+func (tw *two) handlers() [2]http.Handler    { return [2]http.Handler{tw.ha, tw.hb} }
+func clientName(i int) string                { return string(rune('A' + i)) }
+
+// atOnce runs fn on A and on B at once.
+func (tw *two) atOnce(fn func(c *checkout.Client) error) [2]error {
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, c := range tw.clients() {
+		wg.Go(func() { errs[i] = fn(c) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// envRounds is THANHTOAN_TWOCLIENTS_ROUNDS, or def.
+func envRounds(t *testing.T, def int) int {
+	s := os.Getenv("THANHTOAN_TWOCLIENTS_ROUNDS")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("THANHTOAN_TWOCLIENTS_ROUNDS=%q: want a positive number", s)
+	}
+	return n
+}
+
+// logf is rm.logf under tw's lock: actors log from their goroutines.
+func (tw *two) logf(format string, args ...any) {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	tw.rm.logf(format, args...)
+}
+
+var creditPay = checkout.PayRequest{Method: checkout.MethodCredit}
+
+// ---- 1. credit ---------------------------------------------------------------
+
+// TestTwoClientsCreditAtOnce pays each of 16 orders by credit through A
+// and B at once (B's Sweep running meanwhile): each order is charged once,
+// provisioned once, invoiced and mailed once.
+func TestTwoClientsCreditAtOnce(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		tw := newTwo(t, twoOpts{backend: backend, seed: 1, wallets: []int64{5_000_000, 5_000_000, 5_000_000}})
+		ctx := tw.e.ctx
+		for i := range 16 {
+			id := fmt.Sprintf("cr%d", i)
+			tw.order(id, rmCustomers[i%3], int64(10+i*7)*1000, checkout.MethodCredit, "")
+			var wg sync.WaitGroup
+			var errs [2]error
+			for k, c := range tw.clients() {
+				wg.Go(func() { _, errs[k] = c.Pay(ctx, id, creditPay) })
+			}
+			if i%2 == 1 {
+				wg.Go(func() { _, _ = tw.b.Sweep(ctx) })
+			}
+			wg.Wait()
+			tw.logf("  %s paid by credit through A and B at once: %s; %s", id, errText(errs[0]), errText(errs[1]))
+			if errs[0] != nil && errs[1] != nil {
+				_, err := tw.a.Pay(ctx, id, creditPay) // the customer tries again
+				tw.logf("  %s paid again through A: %s", id, errText(err))
+			}
+		}
+		tw.finish()
+	})
+}
+
+// TestTwoClientsCreditInterleaved: A saved its credit try and is about to
+// post it to the ledger when B pays the same order by credit. Whatever B
+// does, the customer is charged once.
+//
+// It fails today: B finds no transfer of A's try, saves a second try and
+// pays it ("cr1/credit.2"), then A's transfer posts too: the customer is
+// charged twice and the order completes once. The fix belongs in
+// payCredit (refuse a new try while the last one may still be posting),
+// which is being changed elsewhere: the test is skipped unless
+// THANHTOAN_TWOCLIENTS_KNOWN=1.
+func TestTwoClientsCreditInterleaved(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("THANHTOAN_TWOCLIENTS_KNOWN") != "1" {
+		t.Skip("known bug: a credit try posting in one Client while another starts a second try charges twice (payCredit); THANHTOAN_TWOCLIENTS_KNOWN=1 runs it")
+	}
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		tw := newTwo(t, twoOpts{backend: backend, seed: 2, wallets: []int64{500_000}, paused: true})
+		ctx := tw.e.ctx
+		tw.order("cr1", "c1", 200_000, checkout.MethodCredit, "")
+		ps := tw.pa.arm("post cr1/credit")
+		var errA error
+		done := goDo(func() { _, errA = tw.a.Pay(ctx, "cr1", creditPay) })
+		if tw.reached(ps, done) {
+			_, errB := tw.b.Pay(ctx, "cr1", creditPay)
+			tw.logf("  B pays cr1 by credit meanwhile: %s", errText(errB))
+			ps.let()
+		}
+		<-done
+		tw.logf("  A's Pay: %s", errText(errA))
+		tw.finish()
+	})
+}
+
+// ---- top up and pay while the other Client sweeps ----------------------------
+
+// TestTwoClientsTopUpWhileSweep: A pays a top up & pay order and has
+// taken the credit hold, not yet saved the order; B's Sweep, which sees a
+// created top up & pay order with a pending hold, runs meanwhile (and saves
+// after A). The credit covers the price (no gateway), or part of it (the
+// payer pays the rest at VTC Pay).
+func TestTwoClientsTopUpWhileSweep(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		for _, tc := range []struct {
+			name  string
+			price int64
+			state checkout.State // what A saves after the hold
+		}{{"credit covers it", 200_000, checkout.StatePaid}, {"gateway pays the rest", 800_000, checkout.StateAwaitingPayment}} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				tw := newTwo(t, twoOpts{backend: backend, seed: 3, wallets: []int64{500_000}, paused: true})
+				ctx := tw.e.ctx
+				tw.order("tp1", "c1", tc.price, checkout.MethodTopUpAndPay, rmVTC)
+				pa := tw.pa.arm("update tp1 " + string(tc.state))
+				pb := tw.pb.arm("update tp1 " + string(checkout.StateCancelled))
+				var next checkout.Next
+				var errA error
+				doneA := goDo(func() {
+					next, errA = tw.a.Pay(ctx, "tp1", checkout.PayRequest{Method: checkout.MethodTopUpAndPay, Gateway: rmVTC})
+				})
+				if !tw.reached(pa, doneA) {
+					t.Fatalf("A's Pay did not save the order %s", tc.state)
+				}
+				var repB checkout.SweepReport
+				var errB error
+				doneB := goDo(func() { repB, errB = tw.b.Sweep(ctx) })
+				pausedB := tw.reached(pb, doneB)
+				pa.let()
+				<-doneA
+				tw.logf("  A's Pay: %v %s", next.Kind, errText(errA))
+				if pausedB {
+					pb.let()
+				}
+				<-doneB
+				tw.logf("  B's Sweep meanwhile: %+v %s", repB, errText(errB))
+				if next.Kind == checkout.NextRedirect {
+					if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
+						t.Fatal(err)
+					}
+					tw.logf("  notified A: %v", tw.notifyVTC(tw.ha, refOf(next.URL), 1))
+				}
+				tw.finish()
+			})
+		}
+	})
+}

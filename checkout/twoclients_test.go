@@ -631,3 +631,160 @@ func (tw *two) vinidNotification(id string) url.Values {
 	}
 	return nil
 }
+
+// ---- 3. an expired payment: one Client sweeps, the other is notified ---------
+
+// TestTwoClientsExpiredPayment: a top up & pay order (and a plain gateway
+// one) whose VTC Pay payment is past the payment timeout, the gateway not
+// knowing it, when the payer pays after all: one Client's Sweep (S)
+// expires it (query, release the hold, cancel) while the other (N)
+// receives the success notification, in each order of their steps that
+// matters, both ways round; and both Clients sweeping at once. Whatever
+// the order: the payer's money pays the order or goes to the wallet, once;
+// no hold is left; the order ends completed or cancelled.
+func TestTwoClientsExpiredPayment(t *testing.T) {
+	t.Parallel()
+	type ctx struct {
+		tw       *two
+		s, n     int // the Client that sweeps, the one notified
+		id, ref  string
+		checkout string // the payer's VTC Pay URL
+		settle   string // the ledger transfer N posts first once the order is paid
+	}
+	sweepS := func(c *ctx) func() {
+		return func() {
+			rep, err := c.tw.clients()[c.s].Sweep(c.tw.e.ctx)
+			c.tw.logf("  %s's Sweep: %+v %s", clientName(c.s), rep, errText(err))
+		}
+	}
+	notifyN := func(c *ctx) func() {
+		return func() {
+			c.tw.logf("  %s notified to %s: %v", c.ref, clientName(c.n), c.tw.notifyVTC(c.tw.handlers()[c.n], c.ref, 1))
+		}
+	}
+	pay := func(c *ctx) {
+		if err := c.tw.payVTC(c.checkout, vtcpaytest.StatusSuccess); err != nil {
+			c.tw.t.Fatal(err)
+		}
+		c.tw.logf("  the payer pays %s at VTC Pay", c.ref)
+	}
+	ps := func(c *ctx, i int) *pauses { return [2]*pauses{c.tw.pa, c.tw.pb}[i] }
+	cases := []struct {
+		name string
+		run  func(c *ctx)
+	}{
+		{"S queried; N applies the success; S cancels", func(c *ctx) {
+			q := ps(c, c.s).arm("queried " + c.ref)
+			done := goDo(sweepS(c))
+			if c.tw.reached(q, done) {
+				pay(c)
+				notifyN(c)()
+				q.let()
+			}
+			<-done
+		}},
+		{"S released the hold; N applies the success; S saves the cancel", func(c *ctx) {
+			u := ps(c, c.s).arm("update " + c.id + " cancelled")
+			done := goDo(sweepS(c))
+			if c.tw.reached(u, done) {
+				pay(c)
+				notifyN(c)()
+				u.let()
+			}
+			<-done
+		}},
+		{"N saved the order paid; S releases the hold and cancels; N settles", func(c *ctx) {
+			q := ps(c, c.s).arm("queried " + c.ref)
+			doneS := goDo(sweepS(c))
+			if !c.tw.reached(q, doneS) {
+				<-doneS
+				return
+			}
+			pay(c)
+			p := ps(c, c.n).arm("post " + c.settle)
+			doneN := goDo(notifyN(c))
+			pausedN := c.tw.reached(p, doneN)
+			q.let()
+			<-doneS
+			if pausedN {
+				p.let()
+			}
+			<-doneN
+		}},
+		{"S cancels; then N gets the success", func(c *ctx) {
+			q := ps(c, c.s).arm("queried " + c.ref)
+			done := goDo(sweepS(c))
+			if c.tw.reached(q, done) {
+				pay(c)
+				q.let()
+			}
+			<-done
+			notifyN(c)()
+		}},
+		{"N read the order; S cancels; N saves it paid", func(c *ctx) {
+			q := ps(c, c.s).arm("queried " + c.ref)
+			doneS := goDo(sweepS(c))
+			if !c.tw.reached(q, doneS) {
+				<-doneS
+				return
+			}
+			pay(c)
+			u := ps(c, c.n).arm("update " + c.id + " paid")
+			doneN := goDo(notifyN(c))
+			pausedN := c.tw.reached(u, doneN)
+			q.let()
+			<-doneS
+			if pausedN {
+				u.let()
+			}
+			<-doneN
+		}},
+		{"both sweep at once; the payer pays between their queries and their cancels", func(c *ctx) {
+			qa, qb := c.tw.pa.arm("queried "+c.ref), c.tw.pb.arm("queried "+c.ref)
+			da := goDo(func() { rep, err := c.tw.a.Sweep(c.tw.e.ctx); c.tw.logf("  A's Sweep: %+v %s", rep, errText(err)) })
+			db := goDo(func() { rep, err := c.tw.b.Sweep(c.tw.e.ctx); c.tw.logf("  B's Sweep: %+v %s", rep, errText(err)) })
+			ra, rb := c.tw.reached(qa, da), c.tw.reached(qb, db)
+			pay(c)
+			if ra {
+				qa.let()
+			}
+			if rb {
+				qb.let()
+			}
+			<-da
+			<-db
+		}},
+	}
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		for ci, tc := range cases {
+			for _, m := range []checkout.Method{checkout.MethodTopUpAndPay, checkout.MethodGateway} {
+				for s := range 2 {
+					name := fmt.Sprintf("%s/%s/S=%s", tc.name, m, clientName(s))
+					t.Run(name, func(t *testing.T) {
+						t.Parallel()
+						tw := newTwo(t, twoOpts{backend: backend, seed: uint64(10 + ci), wallets: []int64{100_000}, paused: true})
+						c := &ctx{tw: tw, s: s, n: 1 - s, id: "ex1", settle: "ex1/gateway"}
+						if m == checkout.MethodTopUpAndPay {
+							c.settle = "ex1/topup"
+						}
+						tw.order(c.id, "c1", 250_000, m, rmVTC)
+						next, err := tw.clients()[c.n].Pay(tw.e.ctx, c.id, checkout.PayRequest{Method: m, Gateway: rmVTC})
+						if err != nil || next.Kind != checkout.NextRedirect {
+							t.Fatalf("pay: %v %v", next.Kind, err)
+						}
+						c.checkout, c.ref = next.URL, refOf(next.URL)
+						tw.e.clock.Advance(25 * time.Hour) // past the payment timeout
+						tw.logf("+25h")
+						tc.run(c)
+						// The gateway sends its notification again (to either
+						// Client) until one answers 200.
+						for i := range 2 {
+							tw.logf("  %s notified again to %s: %v", c.ref, clientName(i), tw.notifyVTC(tw.handlers()[i], c.ref, 1))
+						}
+						tw.finish()
+					})
+				}
+			}
+		}
+	})
+}

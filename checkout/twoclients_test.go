@@ -788,3 +788,73 @@ func TestTwoClientsExpiredPayment(t *testing.T) {
 		}
 	})
 }
+
+// ---- 4. payment on behalf ------------------------------------------------------
+
+// TestTwoClientsOnBehalf: two payers pay one shared order at once, one
+// through each Client: through one share link (forwarded) or two, on VTC
+// Pay (the payer pays at its page, each Client then notified) or VinID
+// (charged at once). One payment pays the order; the other is refunded
+// through the gateway or credited to the requester, once.
+func TestTwoClientsOnBehalf(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		tw := newTwo(t, twoOpts{backend: backend, seed: 5})
+		ctx := tw.e.ctx
+		for i, v := range []struct {
+			gws     [2]string
+			twoLink bool
+		}{{[2]string{rmVTC, rmVTC}, false}, {[2]string{rmVTC, rmVinID}, false}, {[2]string{rmVinID, rmVinID}, false},
+			{[2]string{rmVTC, rmVTC}, true}, {[2]string{rmVinID, rmVTC}, true}} {
+			id, cust := fmt.Sprintf("ob%d", i), rmCustomers[i%3]
+			tw.order(id, cust, int64(120+i)*1000, checkout.MethodOnBehalf, v.gws[0])
+			var toks, payers [2]string
+			for k := range 2 {
+				payers[k] = fmt.Sprintf("payer%d.%s@example.com", k+1, id)
+				if k == 1 && !v.twoLink {
+					toks[1], payers[1] = toks[0], payers[0]
+					break
+				}
+				res, err := tw.clients()[k].Share(ctx, id, payers[k])
+				if err != nil {
+					t.Fatalf("share %s through %s: %v", id, clientName(k), err)
+				}
+				toks[k] = tokenOf(res.URL)
+			}
+			for k := range 2 {
+				if v.gws[k] == rmVinID {
+					tw.vinidLink(payers[k])
+				}
+			}
+			var wg sync.WaitGroup
+			for k, c := range tw.clients() {
+				wg.Go(func() {
+					var next checkout.Next
+					var err error
+					for try := 0; try < 2; try++ {
+						if next, err = c.PayShared(ctx, toks[k], v.gws[k]); err == nil || closedErr(err) {
+							break
+						}
+					}
+					tw.logf("  %s: payer%d pays through %s on %s: %v %s", id, k+1, clientName(k), v.gws[k], next.Kind, errText(err))
+					if next.Kind != checkout.NextRedirect {
+						return
+					}
+					if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
+						tw.t.Errorf("payer%d of %s at VTC Pay: %v", k+1, id, err)
+						return
+					}
+					ref := refOf(next.URL)
+					tw.logf("  %s notified to %s: %v", ref, clientName(k), tw.notifyVTC(tw.handlers()[k], ref, 1))
+					tw.logf("  %s notified to %s: %v", ref, clientName(1-k), tw.notifyVTC(tw.handlers()[1-k], ref, 1))
+				})
+			}
+			wg.Wait()
+			if f := tw.vinidNotification(id); f != nil {
+				codes := tw.atOnceHandlers(func(h http.Handler) []int { return []int{serveCode(h, vinidRequest(f))} })
+				tw.logf("  %s: VinID's last callback to A and B at once: %v", id, codes)
+			}
+		}
+		tw.finish()
+	})
+}

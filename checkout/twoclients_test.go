@@ -192,17 +192,21 @@ type pauses struct {
 
 type pause struct {
 	point   string
+	skip    int           // calls to let through first
 	reached chan struct{} // closed when a call reaches the point
 	release chan struct{} // closed to let it go on
 }
 
-func (p *pauses) arm(point string) *pause {
+func (p *pauses) arm(point string) *pause { return p.armAfter(point, 0) }
+
+// armAfter arms point for the call after the first skip ones.
+func (p *pauses) armAfter(point string, skip int) *pause {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.armed == nil {
 		p.armed = map[string]*pause{}
 	}
-	ps := &pause{point: point, reached: make(chan struct{}), release: make(chan struct{})}
+	ps := &pause{point: point, skip: skip, reached: make(chan struct{}), release: make(chan struct{})}
 	p.armed[point] = ps
 	return ps
 }
@@ -210,7 +214,12 @@ func (p *pauses) arm(point string) *pause {
 func (p *pauses) at(point string) {
 	p.mu.Lock()
 	ps := p.armed[point]
-	delete(p.armed, point)
+	if ps != nil && ps.skip > 0 {
+		ps.skip--
+		ps = nil
+	} else {
+		delete(p.armed, point)
+	}
 	p.mu.Unlock()
 	if ps != nil {
 		close(ps.reached)
@@ -856,5 +865,46 @@ func TestTwoClientsOnBehalf(t *testing.T) {
 			}
 		}
 		tw.finish()
+	})
+}
+
+// ---- a payment starting while the other Client sweeps ---------------------------
+
+// TestTwoClientsStartWhileSweep: A starts a gateway payment (VTC Pay:
+// saves the attempt, asks the gateway, saves its page URL); between its
+// two saves B's Sweep queries the new payment, which the gateway does not
+// know yet, and saves when to ask again. The payer must still be sent to
+// the gateway's page, and the payment then pays the order.
+func TestTwoClientsStartWhileSweep(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		for _, m := range []checkout.Method{checkout.MethodGateway, checkout.MethodTopUpAndPay} {
+			t.Run(string(m), func(t *testing.T) {
+				t.Parallel()
+				tw := newTwo(t, twoOpts{backend: backend, seed: 6, wallets: []int64{50_000}, paused: true})
+				ctx := tw.e.ctx
+				tw.order("st1", "c1", 180_000, m, rmVTC)
+				// The second save of the order awaiting payment: its URL.
+				p := tw.pa.armAfter("update st1 "+string(checkout.StateAwaitingPayment), 1)
+				var next checkout.Next
+				var err error
+				done := goDo(func() { next, err = tw.a.Pay(ctx, "st1", checkout.PayRequest{Method: m, Gateway: rmVTC}) })
+				if tw.reached(p, done) {
+					rep, serr := tw.b.Sweep(ctx)
+					tw.logf("  B's Sweep meanwhile: %+v %s", rep, errText(serr))
+					p.let()
+				}
+				<-done
+				tw.logf("  A's Pay: %v %s", next.Kind, errText(err))
+				if err != nil || next.Kind != checkout.NextRedirect {
+					t.Errorf("A's Pay: %v, %v; want the gateway's page", next.Kind, err)
+				} else if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
+					t.Error(err)
+				} else {
+					tw.logf("  notified to B: %v", tw.notifyVTC(tw.hb, refOf(next.URL), 1))
+				}
+				tw.finish()
+			})
+		}
 	})
 }

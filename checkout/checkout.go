@@ -781,9 +781,7 @@ func (c *Client) startAttempt(ctx context.Context, o Order, m Method, gw Gateway
 	}
 	switch st.Kind {
 	case StartRedirect, StartOTP:
-		p, _ := o.attempt(a.Reference)
-		p.URL, p.OTP, p.GatewayTxnID = st.URL, st.Kind == StartOTP, st.GatewayTxnID
-		if o, err = c.store.UpdateOrder(ctx, o); err != nil {
+		if o, err = c.saveStart(ctx, o, a.Reference, st); err != nil {
 			return Next{}, err
 		}
 		if st.Kind == StartOTP {
@@ -796,6 +794,32 @@ func (c *Client) startAttempt(ctx context.Context, o Order, m Method, gw Gateway
 		return c.finish(ctx, o, gw, r, srcStart)
 	}
 	return Next{}, &GatewayError{Gateway: gw.Name(), Op: "start", Err: fmt.Errorf("unknown start kind %d", st.Kind)}
+}
+
+// saveStart records on o the gateway's answer to the start of its payment
+// ref: the page URL, or that it waits for an OTP. Another Client on the
+// same Store may have saved the order since o was read (its Sweep queried
+// the new payment, say): then the answer is recorded on what that Client
+// saved, so that the payer is still sent on, instead of the start being
+// lost until the payment times out.
+func (c *Client) saveStart(ctx context.Context, o Order, ref string, st Start) (Order, error) {
+	for try := 1; ; try++ {
+		p, ok := o.attempt(ref)
+		if !ok {
+			return o, fmt.Errorf("%w: order %s has no payment %s", ErrNotFound, o.ID, ref)
+		}
+		p.URL, p.OTP = st.URL, st.Kind == StartOTP
+		if st.GatewayTxnID != "" {
+			p.GatewayTxnID = st.GatewayTxnID
+		}
+		saved, err := c.store.UpdateOrder(ctx, o)
+		if err == nil || !errors.Is(err, ErrConflict) || try == 3 {
+			return saved, err
+		}
+		if o, err = c.store.GetOrder(ctx, o.ID); err != nil {
+			return o, err
+		}
+	}
 }
 
 // payerOf is who pays attempt a: the payer's email on behalf, else the customer.

@@ -908,3 +908,213 @@ func TestTwoClientsStartWhileSweep(t *testing.T) {
 		}
 	})
 }
+
+// ---- 5. a random mix -----------------------------------------------------------
+
+// defaultTwoRounds is how many seeds TestTwoClientsRandom runs by default
+// (each a fresh Store, Ledger and fakes).
+const defaultTwoRounds = 6
+
+// TestTwoClientsRandom drives, per seed, three phases of 3 to 6 orders of
+// three customers with random methods (credit, top up & pay, gateway, on
+// behalf with one or two payers) on VTC Pay, Ví Việt and VinID, every
+// customer, payer and notification going through A or B at random, all of
+// a phase at once (goroutines) with Sweeps of both Clients among them;
+// some phases move the clock past the payment timeout between the start
+// of the payments and the payers' actions, so that Sweeps expire payments
+// while they succeed. Some provisionings fail. Then it lets Sweep converge
+// and checks every order (rm.check). The random choices are drawn from the
+// seed before each phase starts, so a seed replays its choices; the
+// goroutines' interleaving differs from run to run.
+//
+// THANHTOAN_TWOCLIENTS_ROUNDS=N runs seeds 1..N (on PostgreSQL too when
+// THANHTOAN_TEST_POSTGRES is set).
+func TestTwoClientsRandom(t *testing.T) {
+	t.Parallel()
+	rounds := envRounds(t, defaultTwoRounds)
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		for s := range rounds {
+			t.Run(strconv.Itoa(s+1), func(t *testing.T) {
+				t.Parallel()
+				runTwoRandom(t, backend, uint64(s+1))
+			})
+		}
+	})
+}
+
+func runTwoRandom(t *testing.T, backend backendFunc, seed uint64) {
+	wr := rand.New(rand.NewPCG(seed, 1))
+	wallets := make([]int64, len(rmCustomers))
+	for i := range wallets {
+		wallets[i] = wr.Int64N(400) * 1000
+	}
+	tw := newTwo(t, twoOpts{backend: backend, seed: seed, wallets: wallets})
+	tw.logf("seed %d (THANHTOAN_TWOCLIENTS_ROUNDS=%d replays its choices); wallets %v", seed, seed, wallets)
+	plans := map[string]bool{} // order -> its provisioning fails
+	tw.e.prov.fail = func(key string) error {
+		if plans[key] {
+			return errors.New("no capacity in the region")
+		}
+		return nil
+	}
+	known := os.Getenv("THANHTOAN_TWOCLIENTS_KNOWN") == "1"
+	vinidSeen := 0
+	for phase := range 3 {
+		var acts []func()
+		late := tw.coin(0.3)
+		var starts []func() // late phases: payments started before the clock moves
+		for i := range 3 + tw.rng.IntN(4) {
+			ro := &rmOrder{id: fmt.Sprintf("t%dp%do%d", seed, phase, i), customer: rmCustomers[tw.rng.IntN(len(rmCustomers))],
+				price: (10 + tw.rng.Int64N(390)) * 1000, gateway: rmGatewayNames[tw.rng.IntN(len(rmGatewayNames))]}
+			ro.method = []checkout.Method{checkout.MethodCredit, checkout.MethodTopUpAndPay, checkout.MethodGateway, checkout.MethodOnBehalf}[tw.rng.IntN(4)]
+			if tw.coin(0.15) {
+				ro.provPlan = 1
+				plans[ro.id+"/provision"] = true
+			}
+			tw.order(ro.id, ro.customer, ro.price, ro.method, ro.gateway)
+			tw.orders[len(tw.orders)-1].provPlan = ro.provPlan
+			k := tw.rng.IntN(2) // the Client the customer's calls go to
+			switch ro.method {
+			case checkout.MethodCredit:
+				acts = append(acts, tw.payCreditAct(ro.id, k))
+				if known && tw.coin(0.5) {
+					acts = append(acts, tw.payCreditAct(ro.id, 1-k))
+				}
+			case checkout.MethodTopUpAndPay, checkout.MethodGateway:
+				payer := tw.payerAct(ro.id, ro.customer, ro.gateway)
+				pay := func() (checkout.Next, error) {
+					next, err := tw.clients()[k].Pay(tw.e.ctx, ro.id, checkout.PayRequest{Method: ro.method, Gateway: ro.gateway})
+					tw.logf("  pay %s %s through %s on %s: %v %s", ro.id, ro.method, clientName(k), ro.gateway, next.Kind, errText(err))
+					return next, err
+				}
+				if late {
+					var next checkout.Next
+					starts = append(starts, func() { next, _ = pay() })
+					acts = append(acts, func() { payer(next) })
+				} else {
+					acts = append(acts, func() {
+						next, _ := pay()
+						payer(next)
+					})
+				}
+			case checkout.MethodOnBehalf:
+				for p := range 1 + tw.rng.IntN(2) {
+					email := fmt.Sprintf("payer%d.%s@example.com", p+1, ro.id)
+					res, err := tw.clients()[p].Share(tw.e.ctx, ro.id, email)
+					tw.logf("  share %s with %s through %s: %s", ro.id, email, clientName(p), errText(err))
+					if err != nil {
+						continue
+					}
+					gw := rmGatewayNames[tw.rng.IntN(len(rmGatewayNames))]
+					payer := tw.payerAct(ro.id, email, gw)
+					kp, tok := tw.rng.IntN(2), tokenOf(res.URL)
+					acts = append(acts, func() {
+						next, err := tw.clients()[kp].PayShared(tw.e.ctx, tok, gw)
+						tw.logf("  %s pays %s through %s on %s: %v %s", email, ro.id, clientName(kp), gw, next.Kind, errText(err))
+						payer(next)
+					})
+				}
+			}
+		}
+		for range 2 + tw.rng.IntN(3) {
+			k := tw.rng.IntN(2)
+			acts = append(acts, func() {
+				rep, err := tw.clients()[k].Sweep(tw.e.ctx)
+				tw.logf("  %s's Sweep: %+v %s", clientName(k), rep, errText(err))
+			})
+		}
+		for _, s := range starts {
+			s()
+		}
+		if late {
+			tw.e.clock.Advance(25 * time.Hour)
+			tw.logf("+25h: the payments started are past the payment timeout")
+		}
+		tw.rng.Shuffle(len(acts), func(i, j int) { acts[i], acts[j] = acts[j], acts[i] })
+		var wg sync.WaitGroup
+		for _, a := range acts {
+			wg.Go(a)
+		}
+		wg.Wait()
+		// VinID's callbacks (B had each once, as VinID sent it), again, to
+		// either Client or both at once.
+		g := tw.gw
+		g.mu.Lock()
+		news := append([]url.Values(nil), g.vinidNotes[vinidSeen:]...)
+		vinidSeen = len(g.vinidNotes)
+		g.mu.Unlock()
+		for _, v := range news {
+			hs := tw.handlers()
+			switch tw.rng.IntN(3) {
+			case 0:
+				tw.logf("  %s: VinID callback to A: %d", v.Get("order_id"), serveCode(hs[0], vinidRequest(v)))
+			case 1:
+				tw.logf("  %s: VinID callback to A and B at once: %v", v.Get("order_id"),
+					tw.atOnceHandlers(func(h http.Handler) []int { return []int{serveCode(h, vinidRequest(v))} }))
+			}
+		}
+		d := []time.Duration{time.Minute, 30 * time.Minute, 2 * time.Hour}[tw.rng.IntN(3)]
+		tw.e.clock.Advance(d)
+		tw.logf("+%v", d)
+	}
+	tw.finish()
+}
+
+// payCreditAct pays order id by credit through Client k.
+func (tw *two) payCreditAct(id string, k int) func() {
+	return func() {
+		_, err := tw.clients()[k].Pay(tw.e.ctx, id, creditPay)
+		tw.logf("  pay %s by credit through %s: %s", id, clientName(k), errText(err))
+	}
+}
+
+// payerAct draws (now) what the payer will do after a payment call on gw
+// answered next, and returns it: at VTC Pay pay, cancel or leave; at Ví
+// Việt pay or never open the page; then the gateway's notification goes
+// to A, B or both, or is lost. VinID charged inside the call already.
+func (tw *two) payerAct(id, payer, gw string) func(next checkout.Next) {
+	status := []int{vtcpaytest.StatusSuccess, vtcpaytest.StatusSuccess, vtcpaytest.StatusSuccess, vtcpaytest.StatusCancelled, 0}[tw.rng.IntN(5)]
+	var to []int // the Handlers the notification goes to
+	for range tw.rng.IntN(3) {
+		to = append(to, tw.rng.IntN(2))
+	}
+	var acct vivietpaytest.Account
+	switch gw {
+	case rmVinID:
+		tw.vinidLink(payer)
+	case rmViet:
+		acct = tw.vietAccount(payer)
+	}
+	return func(next checkout.Next) {
+		if next.Kind != checkout.NextRedirect || status == 0 {
+			return
+		}
+		switch gw {
+		case rmVTC:
+			ref := refOf(next.URL)
+			err := tw.payVTC(next.URL, status)
+			tw.logf("  %s: the payer at VTC Pay (status %d): %s", ref, status, errText(err))
+			if err != nil {
+				return
+			}
+			for _, h := range to {
+				tw.logf("  %s notified to %s: %v", ref, clientName(h), tw.notifyVTC(tw.handlers()[h], ref, 1))
+			}
+		case rmViet:
+			ref := vietRef(next.URL)
+			if status != vtcpaytest.StatusSuccess {
+				tw.logf("  %s: the payer never opens Ví Việt's page", ref)
+				return
+			}
+			res := tw.vietPays(next.URL, acct)
+			tw.logf("  %s: the payer at Ví Việt: %s %s", ref, res.code, errText(res.err))
+			form := tw.vietNotification(ref)
+			if len(form) == 0 {
+				return
+			}
+			for _, h := range to {
+				tw.logf("  %s notified to %s: %d", ref, clientName(h), serveCode(tw.handlers()[h], notifyRequest(form)))
+			}
+		}
+	}
+}

@@ -1118,3 +1118,35 @@ func (tw *two) payerAct(id, payer, gw string) func(next checkout.Next) {
 		}
 	}
 }
+
+// TestTwoClientsChargedWhileSweep: A's Pay through VinID Pay charges the
+// customer's linked wallet at once; before A saves the order paid, B's
+// Sweep queries the payment, finds it paid and completes the order. A's
+// Pay must answer that the order is done, not an error: the payment went
+// through.
+func TestTwoClientsChargedWhileSweep(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		tw := newTwo(t, twoOpts{backend: backend, seed: 7, wallets: []int64{0, 60_000}, paused: true})
+		ctx := tw.e.ctx
+		tw.vinidLink("c2")
+		tw.order("vn1", "c2", 210_000, checkout.MethodTopUpAndPay, rmVinID)
+		p := tw.pa.arm("update vn1 " + string(checkout.StatePaid))
+		var next checkout.Next
+		var err error
+		done := goDo(func() {
+			next, err = tw.a.Pay(ctx, "vn1", checkout.PayRequest{Method: checkout.MethodTopUpAndPay, Gateway: rmVinID})
+		})
+		if tw.reached(p, done) {
+			rep, serr := tw.b.Sweep(ctx)
+			tw.logf("  B's Sweep meanwhile: %+v %s", rep, errText(serr))
+			p.let()
+		}
+		<-done
+		tw.logf("  A's Pay: %v %s", next.Kind, errText(err))
+		if err != nil || next.Kind != checkout.NextDone || next.Order.State != checkout.StateCompleted {
+			t.Errorf("A's Pay: %v %s, %v; want done, the order completed", next.Kind, next.Order.State, err)
+		}
+		tw.finish()
+	})
+}

@@ -856,7 +856,18 @@ func (c *Client) intentOf(ctx context.Context, reference string) (Intent, error)
 
 // finish applies an immediate result (start or OTP) and says what next.
 func (c *Client) finish(ctx context.Context, o Order, gw Gateway, r GatewayResult, src source) (Next, error) {
+	id := o.ID
 	o, err := c.applyResult(ctx, o, gw, r, src)
+	if errors.Is(err, ErrConflict) {
+		// Another Client on the same Store saved the order meanwhile (its
+		// Sweep or a callback settled this very payment, say): apply the
+		// result to what it saved, so that the payer is not told that a
+		// payment that went through failed. A result applied twice
+		// changes nothing.
+		if cur, gerr := c.store.GetOrder(ctx, id); gerr == nil {
+			o, err = c.applyResult(ctx, cur, gw, r, src)
+		}
+	}
 	if err != nil {
 		return Next{Kind: NextDone, Order: o}, err
 	}

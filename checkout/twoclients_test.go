@@ -1154,3 +1154,53 @@ func TestTwoClientsChargedWhileSweep(t *testing.T) {
 		tw.finish()
 	})
 }
+
+// ---- sharing an order while the other Client pays it ---------------------------
+
+// TestTwoClientsShareWhilePaying: A pays an order by credit (its try saved,
+// the ledger transfer not yet posted) or by top up & pay (the credit hold
+// taken, the order not yet saved), and B shares the same order with a payer
+// meanwhile, who then pays through the link. The customer's credit is
+// taken at most once and then pays the order, or is given back; no hold
+// is left.
+func TestTwoClientsShareWhilePaying(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		for _, tc := range []struct {
+			method checkout.Method
+			point  string
+		}{{checkout.MethodCredit, "post sh1/credit"}, {checkout.MethodTopUpAndPay, "update sh1 paid"}} {
+			t.Run(string(tc.method), func(t *testing.T) {
+				t.Parallel()
+				tw := newTwo(t, twoOpts{backend: backend, seed: 8, wallets: []int64{500_000}, paused: true})
+				ctx := tw.e.ctx
+				tw.order("sh1", "c1", 200_000, tc.method, rmVTC)
+				p := tw.pa.arm(tc.point)
+				var errA error
+				done := goDo(func() {
+					_, errA = tw.a.Pay(ctx, "sh1", checkout.PayRequest{Method: tc.method, Gateway: map[bool]string{true: rmVTC}[tc.method != checkout.MethodCredit]})
+				})
+				var res checkout.ShareResult
+				errB := errors.New("not shared")
+				if tw.reached(p, done) {
+					res, errB = tw.b.Share(ctx, "sh1", "payer@example.com")
+					tw.logf("  B shares sh1 meanwhile: %s", errText(errB))
+					p.let()
+				}
+				<-done
+				tw.logf("  A's Pay: %s", errText(errA))
+				if errB == nil {
+					next, err := tw.b.PayShared(ctx, tokenOf(res.URL), rmVTC)
+					tw.logf("  the payer pays through the link: %v %s", next.Kind, errText(err))
+					if next.Kind == checkout.NextRedirect {
+						if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
+							t.Fatal(err)
+						}
+						tw.logf("  notified to B: %v", tw.notifyVTC(tw.hb, refOf(next.URL), 1))
+					}
+				}
+				tw.finish()
+			})
+		}
+	})
+}

@@ -1204,3 +1204,48 @@ func TestTwoClientsShareWhilePaying(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoClientsSwitchWhilePaying: A pays an order by credit (its try
+// saved, the ledger transfer not yet posted) and B pays the same order by
+// top up & pay or through a gateway meanwhile. The customer must pay once.
+//
+// It fails today: Pay's check before switching methods (checkNoCreditPaid)
+// looks the credit try up in the ledger, finds nothing yet, and lets B's
+// payment go on; A's transfer then posts too and is never given back. The
+// fix belongs in Pay, which is being changed elsewhere: the test is skipped
+// unless THANHTOAN_TWOCLIENTS_KNOWN=1.
+func TestTwoClientsSwitchWhilePaying(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("THANHTOAN_TWOCLIENTS_KNOWN") != "1" {
+		t.Skip("known bug: another method paid while a credit try posts charges twice (Pay's checkNoCreditPaid); THANHTOAN_TWOCLIENTS_KNOWN=1 runs it")
+	}
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		for _, m := range []checkout.Method{checkout.MethodTopUpAndPay, checkout.MethodGateway} {
+			t.Run(string(m), func(t *testing.T) {
+				t.Parallel()
+				tw := newTwo(t, twoOpts{backend: backend, seed: 9, wallets: []int64{500_000}, paused: true})
+				ctx := tw.e.ctx
+				tw.order("sw1", "c1", 200_000, checkout.MethodCredit, rmVTC)
+				p := tw.pa.arm("post sw1/credit")
+				var errA error
+				done := goDo(func() { _, errA = tw.a.Pay(ctx, "sw1", creditPay) })
+				var next checkout.Next
+				errB := errors.New("not paid")
+				if tw.reached(p, done) {
+					next, errB = tw.b.Pay(ctx, "sw1", checkout.PayRequest{Method: m, Gateway: rmVTC})
+					tw.logf("  B pays sw1 %s meanwhile: %v %s", m, next.Kind, errText(errB))
+					p.let()
+				}
+				<-done
+				tw.logf("  A's Pay: %s", errText(errA))
+				if errB == nil && next.Kind == checkout.NextRedirect {
+					if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
+						t.Fatal(err)
+					}
+					tw.logf("  notified to B: %v", tw.notifyVTC(tw.hb, refOf(next.URL), 1))
+				}
+				tw.finish()
+			})
+		}
+	})
+}

@@ -588,7 +588,11 @@ func notExpired(o *Order, now time.Time) error {
 // have taken money (Sweep settles it first).
 func (c *Client) checkNoCreditPaid(ctx context.Context, o Order) error {
 	if o.Method == MethodCredit && o.CreditTries > 0 {
-		if r, err := c.ledger.Lookup(ctx, creditID(o)); err == nil && r.Transfer.ID != "" {
+		paid, err := c.creditTryPaid(ctx, o)
+		if err != nil {
+			return err
+		}
+		if paid {
 			return fmt.Errorf("%w: order %s has a credit payment to settle first (Sweep)", ErrOrderClosed, o.ID)
 		}
 	}
@@ -598,6 +602,38 @@ func (c *Client) checkNoCreditPaid(ctx context.Context, o Order) error {
 		}
 	}
 	return nil
+}
+
+// creditTryPaid reports whether o's last credit try took money. A try the
+// ledger does not know may still be posting in another Client on the same
+// Store, where no lock of ours keeps it apart: its transfer ID is fenced
+// first with a transfer the ledger refuses (its debit account does not
+// exist) and records, so that the try can never post afterwards (an ID's
+// outcome is final); if the try posted first, the fence conflicts and the
+// try is found.
+func (c *Client) creditTryPaid(ctx context.Context, o Order) (bool, error) {
+	if o.Method != MethodCredit || o.CreditTries == 0 {
+		return false, nil
+	}
+	id := creditID(o)
+	r, err := c.ledger.Lookup(ctx, id)
+	switch {
+	case err == nil:
+		return r.Transfer.ID != "", nil
+	case errors.Is(err, wallet.ErrInsufficientFunds), errors.Is(err, wallet.ErrAccountNotFound):
+		return false, nil // refused (or fenced): it took nothing
+	case !errors.Is(err, wallet.ErrTransferNotFound):
+		return false, fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
+	}
+	_, err = c.ledger.Post(ctx, wallet.Transfer{ID: id, Debit: "checkout-fence/" + o.ID, Credit: c.credits[o.Currency].Revenue(),
+		Amount: o.Amount, Currency: wallet.Currency(o.Currency), Code: wallet.CodePayment, Reference: o.ID})
+	if errors.Is(err, wallet.ErrAccountNotFound) {
+		return false, nil // fenced
+	}
+	if r, lerr := c.ledger.Lookup(ctx, id); lerr == nil && r.Transfer.ID != "" {
+		return true, nil // it posted first
+	}
+	return false, fmt.Errorf("checkout: order %s: fence credit payment %s: %w", o.ID, id, err)
 }
 
 // pending returns the next step of an order awaiting payment.

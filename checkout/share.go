@@ -83,9 +83,10 @@ func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res Sha
 // top up & pay hold may have taken money: a payment on behalf would leave
 // that money with nothing to settle it (Sweep recovers credit steps of
 // created orders only). One that went through is for Sweep to settle
-// first; one not yet seen may still be under way, in this process or in
-// another Client on the same Store, where no lock of ours keeps it apart:
-// it is given an hour after the order was saved, as Sweep gives it.
+// first. A credit try not yet seen is fenced (checkNoCreditPaid); a hold
+// not yet seen may still be under way, in this process or in another
+// Client on the same Store, where no lock of ours keeps it apart: it is
+// given an hour after the order was saved, as Sweep gives it.
 func (c *Client) checkNoCreditStep(ctx context.Context, o Order) error {
 	if !(o.Method == MethodCredit && o.CreditTries > o.CreditChecked) && o.Method != MethodTopUpAndPay {
 		return nil
@@ -93,8 +94,8 @@ func (c *Client) checkNoCreditStep(ctx context.Context, o Order) error {
 	if err := c.checkNoCreditPaid(ctx, o); err != nil {
 		return err
 	}
-	if c.opts.now().Before(o.UpdatedAt.Add(time.Hour)) {
-		return fmt.Errorf("%w: order %s: a credit payment of it may be under way", ErrTryAgain, o.ID)
+	if o.Method == MethodTopUpAndPay && c.opts.now().Before(o.UpdatedAt.Add(time.Hour)) {
+		return fmt.Errorf("%w: order %s: its credit hold may be under way", ErrTryAgain, o.ID)
 	}
 	return nil
 }

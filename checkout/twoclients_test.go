@@ -1209,16 +1209,11 @@ func TestTwoClientsShareWhilePaying(t *testing.T) {
 // saved, the ledger transfer not yet posted) and B pays the same order by
 // top up & pay or through a gateway meanwhile. The customer must pay once.
 //
-// It fails today: Pay's check before switching methods (checkNoCreditPaid)
-// looks the credit try up in the ledger, finds nothing yet, and lets B's
-// payment go on; A's transfer then posts too and is never given back. The
-// fix belongs in Pay, which is being changed elsewhere: the test is skipped
-// unless THANHTOAN_TWOCLIENTS_KNOWN=1.
+// Pay's check before switching methods (checkNoCreditPaid) once looked the
+// credit try up in the ledger, found nothing yet and let B's payment go
+// on; A's transfer then posted too and was never given back.
 func TestTwoClientsSwitchWhilePaying(t *testing.T) {
 	t.Parallel()
-	if os.Getenv("THANHTOAN_TWOCLIENTS_KNOWN") != "1" {
-		t.Skip("known bug: another method paid while a credit try posts charges twice (Pay's checkNoCreditPaid); THANHTOAN_TWOCLIENTS_KNOWN=1 runs it")
-	}
 	forBackends(t, func(t *testing.T, backend backendFunc) {
 		for _, m := range []checkout.Method{checkout.MethodTopUpAndPay, checkout.MethodGateway} {
 			t.Run(string(m), func(t *testing.T) {

@@ -67,6 +67,8 @@ type twoOpts struct {
 	seed    uint64
 	wallets []int64 // c1, c2, c3's credit at the start (0: no wallet)
 	paused  bool    // wrap each Client's Store, Ledger and VTC Pay in pauses
+	// refundGW sets RefundThroughGateway (else the seed draws the policy).
+	refundGW bool
 }
 
 // newTwo makes the fakes of the three gateways (newRandomEnv; VinID's OTP
@@ -80,7 +82,7 @@ func newTwo(t *testing.T, o twoOpts) *two {
 	e, g := newRandomEnv(t, envConfig{backend: o.backend}, 100_000_000, false)
 	rng := rand.New(rand.NewPCG(o.seed, 0x74776f636c69656e))
 	policy := checkout.RefundToCredit
-	if rng.IntN(2) == 1 {
+	if rng.IntN(2) == 1 || o.refundGW {
 		policy = checkout.RefundThroughGateway
 	}
 	r := &rm{t: t, e: e, rng: rng, fs: &fault{}, fl: &fault{}, st: &rmStats{n: map[string]int{}}, policy: policy, gw: g,
@@ -1241,6 +1243,46 @@ func TestTwoClientsSwitchWhilePaying(t *testing.T) {
 				}
 				tw.finish()
 			})
+		}
+	})
+}
+
+// ---- a refund through the gateway sent by the other Client ----------------------
+
+// TestTwoClientsRefundWhileSweep: an order paid through VTC Pay whose
+// provisioning fails is refunded through the gateway (RefundThroughGateway)
+// by A, which marked the refund started and sent it; before A saves the
+// gateway's answer, B's Sweep drives the same order. B must not take A's
+// refund under way for one whose outcome is unknown: the refund went
+// through, and the order must say so, not be left to a person.
+func TestTwoClientsRefundWhileSweep(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		tw := newTwo(t, twoOpts{backend: backend, seed: 10, paused: true, refundGW: true})
+		ctx := tw.e.ctx
+		tw.e.prov.fail = func(string) error { return errors.New("no capacity in the region") }
+		tw.order("rf1", "c1", 170_000, checkout.MethodGateway, rmVTC)
+		tw.orders[0].provPlan = 1
+		next, err := tw.a.Pay(ctx, "rf1", checkout.PayRequest{Method: checkout.MethodGateway, Gateway: rmVTC})
+		if err != nil || next.Kind != checkout.NextRedirect {
+			t.Fatalf("pay: %v %v", next.Kind, err)
+		}
+		if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
+			t.Fatal(err)
+		}
+		// A's saves of the paid order: paid, provisioning failed, refund
+		// started, then the refund's outcome: paused there.
+		p := tw.pa.armAfter("update rf1 "+string(checkout.StatePaid), 3)
+		done := goDo(func() { tw.logf("  notified to A: %v", tw.notifyVTC(tw.ha, refOf(next.URL), 1)) })
+		if tw.reached(p, done) {
+			rep, err := tw.b.Sweep(ctx)
+			tw.logf("  B's Sweep meanwhile: %+v %s", rep, errText(err))
+			p.let()
+		}
+		<-done
+		tw.finish()
+		if o := tw.e.get("rf1"); o.Flagged || o.GatewayRefund != "done" {
+			t.Errorf("order rf1: refund %q, flagged %v (%s); want the refund done and nothing for a person", o.GatewayRefund, o.Flagged, o.Reason)
 		}
 	})
 }

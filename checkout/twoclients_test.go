@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -1283,6 +1284,56 @@ func TestTwoClientsRefundWhileSweep(t *testing.T) {
 		tw.finish()
 		if o := tw.e.get("rf1"); o.Flagged || o.GatewayRefund != "done" {
 			t.Errorf("order rf1: refund %q, flagged %v (%s); want the refund done and nothing for a person", o.GatewayRefund, o.Flagged, o.Reason)
+		}
+	})
+}
+
+// TestTwoClientsExtraRefundWhileSweep: two payers paid one shared order;
+// A refunds the second payment through VTC Pay (the order was paid) and,
+// before it saves the gateway's answer, B's Sweep finds that payment's
+// refund started. The refund went through: it must be recorded so, not
+// left to a person.
+func TestTwoClientsExtraRefundWhileSweep(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, backend backendFunc) {
+		tw := newTwo(t, twoOpts{backend: backend, seed: 11, paused: true})
+		ctx := tw.e.ctx
+		tw.order("xr1", "c2", 90_000, checkout.MethodOnBehalf, rmVTC)
+		var urls, toks []string
+		for k := range 2 {
+			res, err := tw.clients()[k].Share(ctx, "xr1", fmt.Sprintf("payer%d@example.com", k+1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			toks = append(toks, tokenOf(res.URL))
+		}
+		for k := range 2 {
+			next, err := tw.clients()[k].PayShared(ctx, toks[k], rmVTC)
+			if err != nil || next.Kind != checkout.NextRedirect {
+				t.Fatalf("payer%d: %v %v", k+1, next.Kind, err)
+			}
+			if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
+				t.Fatal(err)
+			}
+			urls = append(urls, next.URL)
+		}
+		tw.logf("  %s notified to A: %v", refOf(urls[0]), tw.notifyVTC(tw.ha, refOf(urls[0]), 1))
+		// A's saves of the completed order: the payment's success, its
+		// refund started, then the refund's outcome: paused there.
+		p := tw.pa.armAfter("update xr1 "+string(checkout.StateCompleted), 2)
+		done := goDo(func() { tw.logf("  %s notified to A: %v", refOf(urls[1]), tw.notifyVTC(tw.ha, refOf(urls[1]), 1)) })
+		if tw.reached(p, done) {
+			rep, err := tw.b.Sweep(ctx)
+			tw.logf("  B's Sweep meanwhile: %+v %s", rep, errText(err))
+			p.let()
+		}
+		<-done
+		tw.finish()
+		o := tw.e.get("xr1")
+		for _, a := range o.Attempts {
+			if a.Reference == refOf(urls[1]) && (a.Refund != "done" || o.Flagged && strings.Contains(o.Reason, "unknown")) {
+				t.Errorf("payment %s: refund %q; order flagged %v (%s); want the refund done", a.Reference, a.Refund, o.Flagged, o.Reason)
+			}
 		}
 	})
 }

@@ -582,28 +582,19 @@ func notExpired(o *Order, now time.Time) error {
 	return nil
 }
 
-// creditTryGrace is how long after a credit try's save the try may still
-// be on its way to the ledger from another process sharing the Store (its
-// transfer not found does not mean it never will be): Sweep settles no
-// such try, and the order is paid no other way, before then.
-const creditTryGrace = time.Hour
-
-// checkNoCreditPaid refuses to switch method (Pay by another method,
-// Share) when an earlier credit step may have taken money: a credit
-// payment the ledger took (Sweep settles it first), a credit try still in
-// its grace (ErrTryAgain), or a hold still pending.
+// checkNoCreditPaid refuses to switch method (Pay by another method, a
+// share, a payment on behalf) when an earlier credit step may have taken
+// money: a credit payment the ledger took (Sweep settles it first; a try
+// the ledger does not know is fenced, see creditTryPaid), or a hold still
+// pending.
 func (c *Client) checkNoCreditPaid(ctx context.Context, o Order) error {
 	if o.Method == MethodCredit && o.CreditTries > 0 {
-		r, err := c.ledger.Lookup(ctx, creditID(o))
-		switch {
-		case err == nil && r.Transfer.ID != "":
+		paid, err := c.creditTryPaid(ctx, o)
+		if err != nil {
+			return err
+		}
+		if paid {
 			return fmt.Errorf("%w: order %s has a credit payment to settle first (Sweep)", ErrOrderClosed, o.ID)
-		case errors.Is(err, wallet.ErrTransferNotFound):
-			if o.CreditTries > o.CreditChecked && c.opts.now().Before(o.UpdatedAt.Add(creditTryGrace)) {
-				return fmt.Errorf("%w: order %s: a credit payment may still be under way", ErrTryAgain, o.ID)
-			}
-		case err != nil && !errors.Is(err, wallet.ErrInsufficientFunds) && !errors.Is(err, wallet.ErrAccountNotFound):
-			return fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
 		}
 	}
 	if o.Method == MethodTopUpAndPay {
@@ -612,6 +603,38 @@ func (c *Client) checkNoCreditPaid(ctx context.Context, o Order) error {
 		}
 	}
 	return nil
+}
+
+// creditTryPaid reports whether o's last credit try took money. A try the
+// ledger does not know may still be posting in another Client on the same
+// Store, where no lock of ours keeps it apart: its transfer ID is fenced
+// first with a transfer the ledger refuses (its debit account does not
+// exist) and records, so that the try can never post afterwards (an ID's
+// outcome is final); if the try posted first, the fence conflicts and the
+// try is found.
+func (c *Client) creditTryPaid(ctx context.Context, o Order) (bool, error) {
+	if o.Method != MethodCredit || o.CreditTries == 0 {
+		return false, nil
+	}
+	id := creditID(o)
+	r, err := c.ledger.Lookup(ctx, id)
+	switch {
+	case err == nil:
+		return r.Transfer.ID != "", nil
+	case errors.Is(err, wallet.ErrInsufficientFunds), errors.Is(err, wallet.ErrAccountNotFound):
+		return false, nil // refused (or fenced): it took nothing
+	case !errors.Is(err, wallet.ErrTransferNotFound):
+		return false, fmt.Errorf("checkout: order %s: credit payment: %w", o.ID, err)
+	}
+	_, err = c.ledger.Post(ctx, wallet.Transfer{ID: id, Debit: "checkout-fence/" + o.ID, Credit: c.credits[o.Currency].Revenue(),
+		Amount: o.Amount, Currency: wallet.Currency(o.Currency), Code: wallet.CodePayment, Reference: o.ID})
+	if errors.Is(err, wallet.ErrAccountNotFound) {
+		return false, nil // fenced
+	}
+	if r, lerr := c.ledger.Lookup(ctx, id); lerr == nil && r.Transfer.ID != "" {
+		return true, nil // it posted first
+	}
+	return false, fmt.Errorf("checkout: order %s: fence credit payment %s: %w", o.ID, id, err)
 }
 
 // pending returns the next step of an order awaiting payment.
@@ -806,9 +829,7 @@ func (c *Client) startAttempt(ctx context.Context, o Order, m Method, gw Gateway
 	}
 	switch st.Kind {
 	case StartRedirect, StartOTP:
-		p, _ := o.attempt(a.Reference)
-		p.URL, p.OTP, p.GatewayTxnID = st.URL, st.Kind == StartOTP, st.GatewayTxnID
-		if o, err = c.store.UpdateOrder(ctx, o); err != nil {
+		if o, err = c.saveStart(ctx, o, a.Reference, st); err != nil {
 			return Next{}, err
 		}
 		if st.Kind == StartOTP {
@@ -821,6 +842,32 @@ func (c *Client) startAttempt(ctx context.Context, o Order, m Method, gw Gateway
 		return c.finish(ctx, o, gw, r, srcStart)
 	}
 	return Next{}, &GatewayError{Gateway: gw.Name(), Op: "start", Err: fmt.Errorf("unknown start kind %d", st.Kind)}
+}
+
+// saveStart records on o the gateway's answer to the start of its payment
+// ref: the page URL, or that it waits for an OTP. Another Client on the
+// same Store may have saved the order since o was read (its Sweep queried
+// the new payment, say): then the answer is recorded on what that Client
+// saved, so that the payer is still sent on, instead of the start being
+// lost until the payment times out.
+func (c *Client) saveStart(ctx context.Context, o Order, ref string, st Start) (Order, error) {
+	for try := 1; ; try++ {
+		p, ok := o.attempt(ref)
+		if !ok {
+			return o, fmt.Errorf("%w: order %s has no payment %s", ErrNotFound, o.ID, ref)
+		}
+		p.URL, p.OTP = st.URL, st.Kind == StartOTP
+		if st.GatewayTxnID != "" {
+			p.GatewayTxnID = st.GatewayTxnID
+		}
+		saved, err := c.store.UpdateOrder(ctx, o)
+		if err == nil || !errors.Is(err, ErrConflict) || try == 3 {
+			return saved, err
+		}
+		if o, err = c.store.GetOrder(ctx, o.ID); err != nil {
+			return o, err
+		}
+	}
 }
 
 // payerOf is who pays attempt a: the payer's email on behalf, else the customer.
@@ -857,7 +904,18 @@ func (c *Client) intentOf(ctx context.Context, reference string) (Intent, error)
 
 // finish applies an immediate result (start or OTP) and says what next.
 func (c *Client) finish(ctx context.Context, o Order, gw Gateway, r GatewayResult, src source) (Next, error) {
+	id := o.ID
 	o, err := c.applyResult(ctx, o, gw, r, src)
+	if errors.Is(err, ErrConflict) {
+		// Another Client on the same Store saved the order meanwhile (its
+		// Sweep or a callback settled this very payment, say): apply the
+		// result to what it saved, so that the payer is not told that a
+		// payment that went through failed. A result applied twice
+		// changes nothing.
+		if cur, gerr := c.store.GetOrder(ctx, id); gerr == nil {
+			o, err = c.applyResult(ctx, cur, gw, r, src)
+		}
+	}
 	if err != nil {
 		return Next{Kind: NextDone, Order: o}, err
 	}

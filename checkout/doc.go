@@ -102,6 +102,18 @@
 //     deletes them (Store.PruneSent).
 //   - Gateway references are "<order>-<n>" (n counts attempts), so order IDs
 //     are at most 24 characters of [A-Za-z0-9_.].
+//   - Several Clients (processes) may share a Store and Ledger; no lock of
+//     one keeps another out, only the Store's compare-and-swap and the
+//     ledger's transfer IDs. So a ledger step another Client may be taking
+//     right now is never assumed absent because a lookup does not find it:
+//     a credit try the ledger does not know is fenced (a transfer under
+//     its ID that the ledger refuses and records) before another method or
+//     a share takes the order; Sweep leaves a created order's pending top
+//     up hold, and Share an order whose hold may be under way, alone for
+//     an hour after the order was saved; a gateway refund marked started
+//     is taken for unknown only an hour after. A gateway's answer that
+//     meets an order another Client saved meanwhile is applied to what it
+//     saved (TestTwoClients* run two Clients at once).
 //
 // Stores: NewMemoryStore (default) and checkout/pgstore; both pass
 // checkouttest.TestStore.

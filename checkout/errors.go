@@ -59,10 +59,10 @@ var (
 	// ErrTryAgain may be wrapped by a Provisioner's error to say the failure
 	// is temporary: the order stays paid and Sweep provisions it again,
 	// instead of refunding it. Pay returns it for an order whose payment is
-	// under way with an outcome not known yet (Sweep settles it), and Pay
-	// by another method or Share for an order whose credit payment may
-	// still be on its way to the ledger from another process (for an hour
-	// after it started; Sweep then settles it).
+	// under way with an outcome not known yet (Sweep settles it), and Share
+	// for an order under top up and pay whose credit hold may still be on
+	// its way to the ledger (for an hour after the order was saved; Sweep
+	// then settles it).
 	ErrTryAgain = errors.New("checkout: temporary failure, try again")
 )
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/thanhtoan/thanhtoan/wallet"
 )
@@ -393,6 +394,9 @@ func (c *Client) refundAndCancel(ctx context.Context, o Order) (Order, error) {
 				return o, err
 			}
 		case "started":
+			if c.refundUnderWay(o) {
+				return o, fmt.Errorf("%w: order %s: its gateway refund is under way", ErrTryAgain, o.ID)
+			}
 			// Sent, outcome unknown (a crash or lost answer): never send a
 			// refund twice. A person checks with the gateway.
 			o.Flagged = true
@@ -434,6 +438,15 @@ func (c *Client) refundAndCancel(ctx context.Context, o Order) (Order, error) {
 	return o, nil
 }
 
+// refundUnderWay reports whether a gateway refund that o records as
+// started may still be waiting for the gateway's answer in the Client that
+// sent it (another Client on the same Store, or this one): the sender
+// saves that answer, so the refund is taken for one whose outcome is
+// unknown only an hour after the order was saved.
+func (c *Client) refundUnderWay(o Order) bool {
+	return c.opts.now().Before(o.UpdatedAt.Add(time.Hour))
+}
+
 // settleExtra deals with money of an attempt that could not pay the order
 // (it was paid by another attempt, or cancelled): refunded through the
 // gateway when the order was paid by another payer and the gateway can,
@@ -472,6 +485,9 @@ func (c *Client) settleExtra(ctx context.Context, o Order, gw Gateway, ref strin
 	case "done":
 		outcome = PaymentRefunded
 	case "started", "unknown":
+		if a.Refund == "started" && c.refundUnderWay(o) {
+			return o, fmt.Errorf("%w: order %s: the refund of payment %s is under way", ErrTryAgain, o.ID, ref)
+		}
 		// Sent, outcome unknown: never again, and nothing credited.
 		a.Refund, a.Settled, o.Flagged = "unknown", true, true
 		o.Reason = strings.TrimPrefix(o.Reason+"; ", "; ") + "payment " + ref + ": gateway refund outcome unknown"

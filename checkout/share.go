@@ -51,7 +51,7 @@ func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res Sha
 	if err := c.checkNotExpired(o); err != nil {
 		return ShareResult{Order: o}, err
 	}
-	if err := c.checkNoCreditPaid(ctx, o); err != nil {
+	if err := c.checkNoCreditStep(ctx, o); err != nil {
 		return ShareResult{Order: o}, err
 	}
 	var raw [shareTokenBytes]byte
@@ -82,6 +82,27 @@ func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res Sha
 // errRequesterPaying is why a share link cannot pay while the requester
 // pays the order (its payer's page says so).
 var errRequesterPaying = errors.New("the order is being paid by its requester")
+
+// checkNoCreditStep refuses to share an order whose credit payment or
+// top up & pay hold may have taken money: a payment on behalf would leave
+// that money with nothing to settle it (Sweep recovers credit steps of
+// created orders only). One that went through is for Sweep to settle
+// first. A credit try not yet seen is fenced (checkNoCreditPaid); a hold
+// not yet seen may still be under way, in this process or in another
+// Client on the same Store, where no lock of ours keeps it apart: it is
+// given an hour after the order was saved, as Sweep gives it.
+func (c *Client) checkNoCreditStep(ctx context.Context, o Order) error {
+	if !(o.Method == MethodCredit && o.CreditTries > o.CreditChecked) && o.Method != MethodTopUpAndPay {
+		return nil
+	}
+	if err := c.checkNoCreditPaid(ctx, o); err != nil {
+		return err
+	}
+	if o.Method == MethodTopUpAndPay && c.opts.now().Before(o.UpdatedAt.Add(time.Hour)) {
+		return fmt.Errorf("%w: order %s: its credit hold may be under way", ErrTryAgain, o.ID)
+	}
+	return nil
+}
 
 // ShareView is what a payer sees of a shared order: read-only.
 type ShareView struct {

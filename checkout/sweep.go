@@ -363,7 +363,15 @@ func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) 
 		if r.Status != wallet.StatusPending {
 			return nil
 		}
-		// The hold was taken but the payment never started.
+		// The hold was taken but the payment never started, or has not
+		// yet: a Pay may still be running in another process (another
+		// Client on this Store), between its hold and the order's next
+		// save. Releasing the hold under it would leave that Pay's order
+		// paid with no credit to capture. As for a credit try, give it an
+		// hour after the order was last saved.
+		if c.opts.now().Before(o.UpdatedAt.Add(time.Hour)) {
+			return nil
+		}
 		rep.Recovered++
 		_, err = c.cancel(ctx, o, "interrupted before the gateway payment started")
 		return err

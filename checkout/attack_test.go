@@ -159,8 +159,6 @@ func TestAttackShareLinkAfterLostCreditPayment(t *testing.T) {
 // money kept. Must hold: completed, paid once, invoiced.
 func TestAttackSweepSettlesLostCreditOfSharedOrder(t *testing.T) {
 	t.Parallel()
-	t.Skip("known: Sweep recovers a lost credit try only in state created (recoverCreated); a shared order's is never " +
-		"looked up, and at the link's expiry the order is cancelled with the requester's credit kept (fix in sweep.go)")
 	lost := &atomic.Bool{}
 	e := newEnv(t, envConfig{ledger: func(l wallet.Ledger) wallet.Ledger { return lostCreditLedger{Ledger: l, lost: lost} }})
 	e.topUp("dot", 200000)

@@ -106,9 +106,10 @@
 //     one keeps another out, only the Store's compare-and-swap and the
 //     ledger's transfer IDs. So a ledger step another Client may be taking
 //     right now is never assumed absent because a lookup does not find it:
-//     a credit try the ledger does not know is fenced (a transfer under
-//     its ID that the ledger refuses and records) before another method or
-//     a share takes the order; Sweep leaves a created order's pending top
+//     a credit try the ledger does not know is paid again under its own
+//     transfer ID by a Pay by credit (the ledger takes it once), and is
+//     fenced (a transfer under its ID that the ledger refuses and records)
+//     before another method or a share takes the order; Sweep leaves a created order's pending top
 //     up hold, and Share an order whose hold may be under way, alone for
 //     an hour after the order was saved; a gateway refund marked started
 //     is taken for unknown only an hour after. A gateway's answer that

@@ -237,7 +237,8 @@ func (o Order) NeedsSweep() bool {
 //   - created: now if a credit payment or hold may have run (a crash can
 //     have stopped it before the order was saved; see CreditChecked),
 //     else ExpiresAt;
-//   - shared: when the link expires;
+//   - shared: when the link expires; now if the requester's credit
+//     payment or hold may have run, as for created;
 //   - awaiting payment: a payment's QueryAt while its outcome is open
 //     (Sweep queries the gateway); now when every payment failed; a
 //     payment on behalf whose attempts all failed waits for the payer
@@ -276,7 +277,12 @@ func (o *Order) nextSweep() (at time.Time, ok bool) {
 			due(o.ExpiresAt)
 		}
 	case StateShared:
-		due(o.ShareExpiresAt)
+		switch {
+		case o.Method == MethodCredit && o.CreditTries > o.CreditChecked, o.Method == MethodTopUpAndPay:
+			due(now) // the requester's credit step, as for a created order
+		default:
+			due(o.ShareExpiresAt)
+		}
 	case StateAwaitingPayment:
 		if o.Method == MethodOnBehalf {
 			due(o.ShareExpiresAt)

@@ -129,7 +129,20 @@ func (c *Client) sweepOrder(ctx context.Context, id string, rep *SweepReport) er
 			return err
 		}
 	case StateShared:
+		// The requester may have paid by credit (or held credit) after
+		// sharing, and stopped before saving it: settle that first.
+		recovered := rep.Recovered
+		if err := c.recoverCreated(ctx, o, rep); err != nil || rep.Recovered != recovered {
+			return err
+		}
 		if o.openAttempts() == 0 && !now.Before(o.ShareExpiresAt) {
+			// Read again: recoverCreated may have saved it (CreditChecked).
+			if o, err = c.store.GetOrder(ctx, id); err != nil {
+				return err
+			}
+			if o.State != StateShared || o.Method == MethodCredit && o.CreditTries > o.CreditChecked {
+				return nil // a credit try Sweep cannot settle yet
+			}
 			rep.Expired++
 			_, err := c.cancel(ctx, o, "share link expired")
 			return err
@@ -316,8 +329,9 @@ func (c *Client) recheck(ctx context.Context, o Order, gw Gateway, i int, rep *S
 	return c.store.UpdateOrder(ctx, o)
 }
 
-// recoverCreated settles an order left in created after a crash between
-// its credit step and the order's update.
+// recoverCreated settles an order left in created (or shared: the
+// requester paid by credit after sharing) after a crash between its credit
+// step and the order's update.
 func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) error {
 	switch o.Method {
 	case MethodCredit:

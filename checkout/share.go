@@ -21,6 +21,9 @@ const shareTokenBytes = 32
 type ShareResult struct {
 	// URL is BaseURL+"/share/<token>". It is a bearer secret: whoever has it
 	// can pay the order. Checkout sends it to the payer and never logs it.
+	// Show it to no one else, the requester included: with a VinID Pay
+	// gateway, a POST of the link charges the wallet linked to the payer's
+	// email, with no OTP below VinID's threshold (see VinIDPayOptions).
 	URL       string
 	ExpiresAt time.Time
 	Order     Order

@@ -19,7 +19,11 @@ type VinIDPayOptions struct {
 	// UserToken returns the linked VinID wallet token of a payer (the
 	// Intent's Payer: a customer ID, or a payer's email on behalf). Tokens
 	// come from linking (vinidpay's LinkWallet and its callback); the host
-	// keeps them. Required.
+	// keeps them. Required. On behalf, the payer is whoever holds the share
+	// link sent to that email: below VinID's OTP threshold the wallet is
+	// charged at the link's POST alone, so a host that must have the
+	// payer's own consent returns an error here for on-behalf payers it
+	// has not confirmed.
 	UserToken func(ctx context.Context, payer string) (string, error)
 }
 

@@ -837,18 +837,7 @@ type rmAtOnce struct {
 // vietAtOnce plays a payer who pays at once at Ví Việt's pages with their
 // account; Ví Việt's notification is then delivered once.
 func (r *rm) vietAtOnce(checkoutURL string, acct vivietpaytest.Account) (res rmAtOnce) {
-	ctx := r.e.ctx
-	p := r.gw.viet.NewPayer()
-	page, err := p.Open(ctx, checkoutURL)
-	if err == nil && page.IsLogin() {
-		page, err = p.Submit(ctx, page, url.Values{"account": {acct.Phone}, "password": {acct.Password}, "action": {"pay"}})
-	}
-	if err == nil && page.IsOTP() {
-		page, err = p.Submit(ctx, page, url.Values{"otp": {r.gw.viet.OTP(acct.Phone)}, "action": {"confirm"}})
-	}
-	if err == nil && !page.IsResult() {
-		err = fmt.Errorf("Ví Việt shows %d %q", page.Status, page.Error())
-	}
+	page, err := payAtViet(r.e.ctx, r.gw.viet, checkoutURL, acct)
 	if err != nil {
 		res.err = err
 		return res
@@ -862,6 +851,23 @@ func (r *rm) vietAtOnce(checkoutURL string, acct vivietpaytest.Account) (res rmA
 		res.codes = append(res.codes, serveCode(r.e.h, notifyRequest(form)))
 	}
 	return res
+}
+
+// payAtViet walks Ví Việt's pages as a payer who pays at once with acct
+// (logs in, enters the OTP) and returns the result page.
+func payAtViet(ctx context.Context, viet *vivietpaytest.Server, checkoutURL string, acct vivietpaytest.Account) (*vivietpaytest.Page, error) {
+	p := viet.NewPayer()
+	page, err := p.Open(ctx, checkoutURL)
+	if err == nil && page.IsLogin() {
+		page, err = p.Submit(ctx, page, url.Values{"account": {acct.Phone}, "password": {acct.Password}, "action": {"pay"}})
+	}
+	if err == nil && page.IsOTP() {
+		page, err = p.Submit(ctx, page, url.Values{"otp": {viet.OTP(acct.Phone)}, "action": {"confirm"}})
+	}
+	if err == nil && !page.IsResult() {
+		err = fmt.Errorf("Ví Việt shows %d %q", page.Status, page.Error())
+	}
+	return page, err
 }
 
 // vinidAtOnce plays a payer who confirms on the share page with VinID and,

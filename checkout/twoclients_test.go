@@ -580,19 +580,8 @@ func (tw *two) atOnceHandlers(fn func(h http.Handler) []int) [2][]int {
 // vietPays plays a payer who pays at Ví Việt's pages with acct (the
 // notification is captured, not delivered) and records a success.
 func (tw *two) vietPays(checkoutURL string, acct vivietpaytest.Account) rmAtOnce {
-	ctx := tw.e.ctx
 	var res rmAtOnce
-	p := tw.gw.viet.NewPayer()
-	page, err := p.Open(ctx, checkoutURL)
-	if err == nil && page.IsLogin() {
-		page, err = p.Submit(ctx, page, url.Values{"account": {acct.Phone}, "password": {acct.Password}, "action": {"pay"}})
-	}
-	if err == nil && page.IsOTP() {
-		page, err = p.Submit(ctx, page, url.Values{"otp": {tw.gw.viet.OTP(acct.Phone)}, "action": {"confirm"}})
-	}
-	if err == nil && !page.IsResult() {
-		err = fmt.Errorf("Ví Việt shows %d %q", page.Status, page.Error())
-	}
+	page, err := payAtViet(tw.e.ctx, tw.gw.viet, checkoutURL, acct)
 	if err != nil {
 		res.err = err
 		return res

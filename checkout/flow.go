@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/thanhtoan/thanhtoan/wallet"
 )
@@ -444,7 +443,7 @@ func (c *Client) refundAndCancel(ctx context.Context, o Order) (Order, error) {
 // saves that answer, so the refund is taken for one whose outcome is
 // unknown only an hour after the order was saved.
 func (c *Client) refundUnderWay(o Order) bool {
-	return c.opts.now().Before(o.UpdatedAt.Add(time.Hour))
+	return stepMayRun(o, c.opts.now())
 }
 
 // settleExtra deals with money of an attempt that could not pay the order

@@ -101,7 +101,7 @@ func (c *Client) checkNoCreditStep(ctx context.Context, o Order) error {
 	if err := c.checkNoCreditPaid(ctx, o); err != nil {
 		return err
 	}
-	if o.Method == MethodTopUpAndPay && c.opts.now().Before(o.UpdatedAt.Add(time.Hour)) {
+	if o.Method == MethodTopUpAndPay && stepMayRun(o, c.opts.now()) {
 		return fmt.Errorf("%w: order %s: its credit hold may be under way", ErrTryAgain, o.ID)
 	}
 	return nil

@@ -344,7 +344,7 @@ func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) 
 			// be posting it (an hour after the try), nothing is left to
 			// recover, and the order waits for its expiry.
 			refused := errors.Is(err, wallet.ErrInsufficientFunds) || errors.Is(err, wallet.ErrAccountNotFound)
-			if refused || errors.Is(err, wallet.ErrTransferNotFound) && !c.opts.now().Before(o.UpdatedAt.Add(time.Hour)) {
+			if refused || errors.Is(err, wallet.ErrTransferNotFound) && !stepMayRun(o, c.opts.now()) {
 				o.CreditChecked, o.UpdatedAt = o.CreditTries, c.opts.now()
 				if _, err := c.store.UpdateOrder(ctx, o); err != nil && !errors.Is(err, ErrConflict) {
 					return err
@@ -383,7 +383,7 @@ func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) 
 		// save. Releasing the hold under it would leave that Pay's order
 		// paid with no credit to capture. As for a credit try, give it an
 		// hour after the order was last saved.
-		if c.opts.now().Before(o.UpdatedAt.Add(time.Hour)) {
+		if stepMayRun(o, c.opts.now()) {
 			return nil
 		}
 		rep.Recovered++
@@ -392,6 +392,19 @@ func (c *Client) recoverCreated(ctx context.Context, o Order, rep *SweepReport) 
 	}
 	return nil
 }
+
+// stepGrace is how long after an order was last saved a step of it may
+// still be running in the Client (process) that took it, between a ledger
+// or gateway call and the order's next save: a credit try or hold on its
+// way to the ledger, a gateway refund waiting for its answer. No lock of
+// one Client keeps another out, and a lookup that does not find such a
+// step yet says nothing, so Sweep and the other Clients take it for lost,
+// or undo it, only after this.
+const stepGrace = time.Hour
+
+// stepMayRun reports whether, at now, a step of o may still be running in
+// the Client that took it (see stepGrace).
+func stepMayRun(o Order, now time.Time) bool { return now.Before(o.UpdatedAt.Add(stepGrace)) }
 
 // orderExpired reports whether o, created and never paid, is past its
 // ExpiresAt. An order whose credit payment or hold was started is given an
@@ -402,7 +415,7 @@ func orderExpired(o Order, now time.Time) bool {
 	if o.State != StateCreated || o.ExpiresAt.IsZero() || now.Before(o.ExpiresAt) {
 		return false
 	}
-	return o.Method == "" || o.Method == MethodGateway || !now.Before(o.UpdatedAt.Add(time.Hour))
+	return o.Method == "" || o.Method == MethodGateway || !stepMayRun(o, now)
 }
 
 func boolInt(b bool) int {

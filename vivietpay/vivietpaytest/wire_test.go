@@ -2,13 +2,24 @@ package vivietpaytest_test
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/thanhtoan/thanhtoan/signing"
 	"github.com/thanhtoan/thanhtoan/vivietpay"
+	"github.com/thanhtoan/thanhtoan/vivietpay/vivietpaytest"
 )
 
 // TestOrderEncodingsAsPublished: the fake takes an order only in the
@@ -61,4 +72,154 @@ func TestOrderEncodingsAsPublished(t *testing.T) {
 			}
 		})
 	}
+}
+
+// captured keeps the client's requests and answers none of them.
+type captured struct{ reqs []*http.Request }
+
+func (c *captured) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.reqs = append(c.reqs, r)
+	return nil, errors.New("captured")
+}
+
+// FuzzFakeEndpoints feeds the fake's order, query and refund endpoints any
+// query and form body: the fake's own parsers of the client's messages. It
+// must answer 4xx to what does not verify, never 5xx, never panic; and
+// what it takes must verify by this test's own reading of the scheme.
+func FuzzFakeEndpoints(f *testing.F) {
+	ks, err := testKeys()
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv, err := vivietpaytest.New(vivietpaytest.Config{MerchantSite: site, AccessCode: access, Secret: secret,
+		MerchantPublicKey: &ks[0].PublicKey, GatewayKey: ks[1]})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer srv.Close()
+	h := srv.Config.Handler
+	const (
+		orderV1 = iota
+		orderV2
+		queryV1
+		queryV2
+		refundV1
+		refundV2
+		endpoints
+	)
+	paths := [endpoints]string{"/vipay/ecommerce", "/vipay_v2/initpay", "/vipay/querydr", "/vipay_v2/querydr", "/vipay/refund", "/vipay_v2/refund"}
+	// The v2 seeds' decoded values: a v2 message the fake takes must carry
+	// exactly these bytes (base64 may be written otherwise).
+	v2Seeds := map[[3]string]bool{}
+	decoded := func(q url.Values) ([3]string, bool) {
+		var out [3]string
+		for i, k := range []string{"data", "key", "secure_hash"} {
+			b, err := signing.DecodeBase64(q.Get(k))
+			if err != nil {
+				return out, false
+			}
+			out[i] = string(b)
+		}
+		return out, true
+	}
+	for i, p := range []vivietpay.Protocol{vivietpay.V1, vivietpay.V2} {
+		capt := &captured{}
+		c, err := vivietpay.New(vivietpay.Config{MerchantSite: site, AccessCode: access, Secret: signing.NewSecret(secret),
+			MerchantKey: ks[0], GatewayKeys: []*rsa.PublicKey{srv.GatewayPublicKey()}},
+			vivietpay.WithProtocol(p), vivietpay.WithBaseURL(srv.URL), vivietpay.WithHTTPClient(&http.Client{Transport: capt}),
+			vivietpay.WithQueryRetries(0))
+		if err != nil {
+			f.Fatal(err)
+		}
+		o := order(10_000)
+		link, err := c.CheckoutURL(o)
+		if err != nil {
+			f.Fatal(err)
+		}
+		u, _ := url.Parse(link)
+		f.Add(uint8(orderV1+i), u.RawQuery, "")
+		_, _ = c.Query(context.Background(), o)
+		_, _ = c.Refund(context.Background(), vivietpay.RefundRequest{MerchTxnRef: o.MerchTxnRef, RefundRef: o.MerchTxnRef + "-R1",
+			Amount: decimal.NewFromInt(5_000), Reason: "hoàn tiền"})
+		if len(capt.reqs) != 2 {
+			f.Fatalf("captured %d requests", len(capt.reqs))
+		}
+		f.Add(uint8(queryV1+i), capt.reqs[0].URL.RawQuery, "")
+		body, _ := io.ReadAll(capt.reqs[1].Body)
+		f.Add(uint8(refundV1+i), "", string(body))
+		if p == vivietpay.V2 {
+			for _, raw := range []string{u.RawQuery, capt.reqs[0].URL.RawQuery, string(body)} {
+				q, _ := url.ParseQuery(raw)
+				d, ok := decoded(q)
+				if !ok {
+					f.Fatalf("seed %q", raw)
+				}
+				v2Seeds[d] = true
+			}
+		}
+	}
+	f.Add(uint8(orderV1), "secure_hash=00&merchant_site="+site, "")
+	f.Add(uint8(orderV2), "merchant_site="+site+"&data=AA&key=AA&secure_hash=AA", "")
+	f.Add(uint8(refundV1), "", "a=%zz&secure_hash=")
+	f.Fuzz(func(t *testing.T, which uint8, rawQuery, body string) {
+		ep := int(which) % endpoints
+		method, target := http.MethodGet, paths[ep]+"?"+rawQuery
+		if ep >= refundV1 {
+			method, target = http.MethodPost, paths[ep]
+		}
+		r := httptest.NewRequest(method, "http://fake.test/", strings.NewReader(body))
+		u, err := url.Parse(target)
+		if err != nil {
+			return
+		}
+		r.URL = u
+		r.RequestURI = ""
+		if method == http.MethodPost {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		taken := w.Code == http.StatusOK && ep >= queryV1 || w.Code == http.StatusSeeOther && ep <= orderV2
+		switch {
+		case w.Code >= 500:
+			t.Fatalf("%s %s: status %d", method, target, w.Code)
+		case !taken && w.Code != http.StatusBadRequest && !(w.Code == http.StatusOK && ep <= orderV2):
+			t.Fatalf("%s %s: status %d", method, target, w.Code)
+		}
+		if !taken {
+			return
+		}
+		q := r.URL.Query()
+		if ep >= refundV1 {
+			q, _ = url.ParseQuery(body)
+		}
+		if ep%2 == 0 { // v1
+			if want := v1Sign(q); q.Get("secure_hash") != want {
+				t.Fatalf("took %s %s %q: secure_hash %s, want %s", method, target, body, q.Get("secure_hash"), want)
+			}
+			return
+		}
+		if d, ok := decoded(q); !ok || !v2Seeds[d] {
+			t.Fatalf("took a v2 message the client did not write: %s %s %q", method, target, body)
+		}
+	})
+}
+
+// v1Sign is this test's own reading of the v1 scheme: lowercase hex of
+// SHA-256 over the secret, then "|" and each value but secure_hash's,
+// ordered by name.
+func v1Sign(q url.Values) string {
+	names := make([]string, 0, len(q))
+	for k := range q {
+		if k != "secure_hash" {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	h := sha256.New()
+	io.WriteString(h, secret)
+	for _, k := range names {
+		io.WriteString(h, "|"+q.Get(k))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

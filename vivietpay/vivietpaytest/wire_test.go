@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -222,4 +224,87 @@ func v1Sign(q url.Values) string {
 		io.WriteString(h, "|"+q.Get(k))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestFakeTakesOpenSSLOrders: the fake verifies orders signed outside the
+// project (vivietpay/testdata/gen.sh: openssl over the published schemes),
+// not only the client's.
+func TestFakeTakesOpenSSLOrders(t *testing.T) {
+	t.Parallel()
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	merchant, err := vivietpay.ParsePrivateKey([]byte(read("merchant.key.pem")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gateway, err := vivietpay.ParsePrivateKey([]byte(read("gateway.key.pem")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := vivietpaytest.New(vivietpaytest.Config{MerchantSite: "TESTSITE", AccessCode: "TESTACCESS", Secret: read("v1.secret"),
+		MerchantPublicKey: &merchant.PublicKey, GatewayKey: gateway})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() }) // the last one; the others are closed below
+
+	// v1: the parameters of v1_order.txt with openssl's secure_hash.
+	v1 := url.Values{}
+	for _, line := range strings.Split(read("v1_order.txt"), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		v1.Set(k, v)
+	}
+	v1.Set("secure_hash", read("v1_order.secure_hash"))
+	// v2: openssl's 3DES data and signature; the fixed 3DES key, wrapped
+	// for the gateway here (gen.sh makes no wrapped key for the order).
+	key, err := hex.DecodeString(read("v2_order.3deskey.hex"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped, err := signing.WrapKeyPKCS1v15(&gateway.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := url.Values{"merchant_site": {"TESTSITE"}, "data": {read("v2_order.data")},
+		"key": {base64.RawURLEncoding.EncodeToString(wrapped)}, "secure_hash": {read("v2_order.secure_hash")}}
+
+	for _, tc := range []struct {
+		path string
+		q    url.Values
+	}{{"/vipay/ecommerce", v1}, {"/vipay_v2/initpay", v2}} {
+		page, err := srv.NewPayer().Open(context.Background(), srv.URL+tc.path+"?"+tc.q.Encode())
+		if err != nil || page.Status != http.StatusOK || !strings.Contains(page.Body, "150.000") {
+			t.Fatalf("%s: openssl's order refused: %v %d %s", tc.path, err, page.Status, page.Body)
+		}
+		p, ok := srv.Payment("REF-20260101-0001")
+		if !ok || p.Amount != 150000 || p.OrderNo != "ORDER-1001" {
+			t.Fatalf("%s: payment %+v", tc.path, p)
+		}
+		// The same order with one value changed is refused.
+		bad := url.Values{}
+		for k, v := range tc.q {
+			bad[k] = v
+		}
+		if tc.path == "/vipay/ecommerce" {
+			bad.Set("total_amount", "15000")
+		} else {
+			bad.Set("secure_hash", read("v2_return.secure_hash"))
+		}
+		page, err = srv.NewPayer().Open(context.Background(), srv.URL+tc.path+"?"+bad.Encode())
+		if err != nil || page.Status != http.StatusBadRequest || page.Code() != "03" {
+			t.Fatalf("%s: changed order taken: %v %d", tc.path, err, page.Status)
+		}
+		// The next protocol's order reuses the reference: start afresh.
+		srv.Close()
+		srv, err = vivietpaytest.New(vivietpaytest.Config{MerchantSite: "TESTSITE", AccessCode: "TESTACCESS", Secret: read("v1.secret"),
+			MerchantPublicKey: &merchant.PublicKey, GatewayKey: gateway})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -16,9 +16,11 @@
 //
 // V1 sends the order as parameters (version=1.0, merchant_site,
 // access_code, return_url, cancel_url, locale, currency, merch_txn_ref,
-// order_no, order_desc, total_amount) and secure_hash, the lowercase hex
-// SHA-256 of the secret, then "|", then the values ordered by parameter name
-// joined with "|" (the secret comes first). A result is verified the same
+// order_no, order_desc, total_amount; and, when the [Order] sets them,
+// client_ip, methods and branch_code, which the public sample sends too)
+// and secure_hash, the lowercase hex SHA-256 of the secret, then "|", then
+// the values ordered by parameter name joined with "|" (the secret comes
+// first). A result is verified the same
 // way over every parameter but secure_hash; a value holding "|" is refused,
 // because it could move a field boundary without changing the hash.
 //
@@ -28,9 +30,11 @@
 // SHA256withRSA over the JSON by the merchant's key; all base64url without
 // padding. A result carries the same four, encrypted for the merchant and
 // signed by the gateway. Keys can be PEM, base64 DER or .NET <RSAKeyValue>
-// XML ([ParsePrivateKey], [ParsePublicKey]). The key is unwrapped in the
-// oracle-resistant way (a bad RSA padding gives a random key, not an error)
-// and every decryption failure reports the same error.
+// XML ([ParsePrivateKey], [ParsePublicKey]). Keys under 2048 bits are
+// refused; the keys in Ví Việt's public v2 sample (its sandbox key among
+// them) are 1024-bit, so ask Ví Việt for 2048-bit keys. The key is
+// unwrapped in the oracle-resistant way (a bad RSA padding gives a random
+// key, not an error) and every decryption failure reports the same error.
 //
 // # Verify, then parse
 //

@@ -1,7 +1,10 @@
 package vivietpay
 
 import (
+	"bytes"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -107,6 +110,54 @@ func FuzzDecodeFlatJSON(f *testing.F) {
 			if p.Key != strings.ToLower(p.Key) || len(p.Value) > maxValueLen {
 				t.Fatalf("field %q=%q", p.Key, p.Value)
 			}
+		}
+	})
+}
+
+// FuzzParseNotification feeds ParseNotification any body under any
+// Content-Type: the form and JSON readers, then the v1 verification.
+func FuzzParseNotification(f *testing.F) {
+	c := v1Client(f)
+	secret := readText(f, "v1.secret")
+	good := returnFields(f)
+	good.Set("secure_hash", readText(f, "v1_return.secure_hash"))
+	const form, js = "application/x-www-form-urlencoded; charset=utf-8", "application/json"
+	f.Add([]byte(good.Encode()), form)
+	f.Add([]byte(good.Encode()+"\n"), "")
+	var b strings.Builder
+	b.WriteString("{")
+	i := 0
+	for k := range good {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		i++
+		b.WriteString(`"` + k + `":"` + good.Get(k) + `"`)
+	}
+	b.WriteString("}")
+	f.Add([]byte(b.String()), js)
+	f.Add([]byte(`{"total_amount":150000,"merch_txn_ref":null,"a":true}`), "text/json")
+	f.Add([]byte(`{"a":1}{"b":2}`), js)
+	f.Add([]byte("a=%zz&b=1;c=2"), form)
+	f.Add([]byte("<xml/>"), "text/xml")
+	f.Add([]byte("a=1"), "multipart/form-data; boundary=\"")
+	lookup := func(string) (Order, error) { return vectorOrder(), nil }
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		r := httptest.NewRequest(http.MethodPost, "/notify", bytes.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		res, err := c.ParseNotification(r, lookup)
+		if err == nil {
+			// Only a correctly signed, matching success gets through.
+			if res.Outcome != Succeeded || res.MerchTxnRef != "REF-20260101-0001" || res.Amount.IntPart() != 150000 {
+				t.Fatalf("accepted %+v", res)
+			}
+			return
+		}
+		if !knownErr(err) || !strings.HasPrefix(err.Error(), "vivietpay: notification: ") {
+			t.Fatalf("unexpected error %v", err)
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Fatal("secret in error")
 		}
 	})
 }

@@ -262,10 +262,17 @@ func (c *Client) openV2(op string, v url.Values) (fields, error) {
 	if err != nil {
 		return nil, wrapErr(op, ErrMalformed, err, err.Error())
 	}
-	if inner, ok := f.lookup(pMerchantSite); ok && inner != site {
+	// The merchant must be inside what the gateway signed: the outer
+	// merchant_site is not signed, so another merchant holding a result
+	// the gateway signed for them could otherwise re-encrypt it for us
+	// under our merchant_site (a payment to themselves, for our order).
+	inner, ok := f.lookup(pMerchantSite)
+	if !ok {
+		return nil, errorf(op, ErrInvalidSignature, "merchant_site is not in the signed data")
+	}
+	if inner != site {
 		return nil, errorf(op, ErrOrderMismatch, "merchant_site %q outside the data, %q inside", site, inner)
 	}
-	f.set(pMerchantSite, site)
 	return f, nil
 }
 

@@ -29,7 +29,9 @@
 // encrypted with RSA PKCS#1 v1.5 for the gateway's public key; secure_hash,
 // SHA256withRSA over the JSON by the merchant's key; all base64url without
 // padding. A result carries the same four, encrypted for the merchant and
-// signed by the gateway. Keys can be PEM, base64 DER or .NET <RSAKeyValue>
+// signed by the gateway; its merchant_site must be inside the signed JSON
+// (the outer one is not signed, and another merchant could re-encrypt a
+// result the gateway signed for them). Keys can be PEM, base64 DER or .NET <RSAKeyValue>
 // XML ([ParsePrivateKey], [ParsePublicKey]). Keys under 2048 bits are
 // refused; the keys in Ví Việt's public v2 sample (its sandbox key among
 // them) are 1024-bit, so ask Ví Việt for 2048-bit keys. The key is

@@ -183,6 +183,9 @@ func TestV2ReturnRefusals(t *testing.T) {
 		{"signed exponent amount", sealed(strings.Replace(goodJSON, `"150000"`, `1.5e5`, 1)), ErrMalformed, "whole number"},
 		{"signed other ref", sealed(strings.Replace(goodJSON, "REF-20260101-0001", "REF-X", 1)), ErrOrderMismatch, "REF-X"},
 		{"signed inner site differs", sealed(strings.Replace(goodJSON, `"merchant_site":"TESTSITE"`, `"merchant_site":"OTHER"`, 1)), ErrOrderMismatch, "inside"},
+		// Another merchant's result re-encrypted for us under our outer
+		// merchant_site: the gateway must have signed the merchant.
+		{"signed without site", sealed(strings.Replace(goodJSON, `"merchant_site":"TESTSITE",`, ``, 1)), ErrInvalidSignature, "not in the signed data"},
 		{"signed cancel", sealed(strings.Replace(goodJSON, `"response_code":"00"`, `"response_code":"01"`, 1)), ErrCancelled, "cancelled"},
 		{"signed otp expired", sealed(strings.Replace(goodJSON, `"response_code":"00"`, `"response_code":"09"`, 1)), ErrDeclined, "otp expired"},
 	}

@@ -198,6 +198,14 @@ func (c *Client) checkOrder(op string, o Order) (checkedOrder, error) {
 				return bad("%s must not contain | under v1", name)
 			}
 		}
+		// A v1 result's hash covers every parameter the payer comes back
+		// with: a query of the merchant's own would be hashed too, and no
+		// result could verify.
+		for name, v := range map[string]string{"return url": o.ReturnURL, "cancel url": o.CancelURL} {
+			if strings.ContainsAny(v, "?#") {
+				return bad("%s must have no query or fragment under v1", name)
+			}
+		}
 	}
 	return checkedOrder{Order: o, amount: amount}, nil
 }

@@ -30,6 +30,10 @@ func TestCheckoutURLMatchesOpenSSLVectors(t *testing.T) {
 			BillToForename: "An", BillToPhone: "0912345678", BillToSurname: "Nguyen Van",
 			Country: "VN", Postcode: "100000", TransactionType: "sale",
 		}},
+		{"checkout-utf8", PaymentRequest{
+			Amount: dec("150000"), Currency: VND, ReferenceNumber: "ORDER-3",
+			BillToAddressCity: "Hà Nội & Huế", BillToSurname: "Nguyễn Văn", Country: "US", State: "CA",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.vector, func(t *testing.T) {

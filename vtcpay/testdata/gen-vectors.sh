@@ -15,6 +15,10 @@ md5() { printf '%s' "$1" | openssl dgst -md5 -r | cut -d' ' -f1; }
   # Checkout with every parameter, in byte order of the names.
   s="12.50|12 Ly Thuong Kiet|Ha Noi|an@example.com|An|0912345678|Nguyen Van|VN|USD|cust-42|en|Vietcombank|100000|0963465816|ORDER-2|sale|https://merchant.example/r|123456|$secret"
   printf 'checkout-full\t%s\t%s\n' "$s" "$(sha "$s")"
+  # Checkout with Vietnamese text (signed as UTF-8, un-encoded) and a US state:
+  # amount, bill_to_address_city, bill_to_surname, country, currency, receiver_account, reference_number, state, website_id.
+  s="150000|Hà Nội & Huế|Nguyễn Văn|US|VND|0963465816|ORDER-3|CA|123456|$secret"
+  printf 'checkout-utf8\t%s\t%s\n' "$s" "$(sha "$s")"
   # Browser return: amount, message, payment_type, reference_number, status, trans_ref_no, website_id.
   s="150000|Thành công|VTCPay|ORDER-1|1|990001|123456|$secret"
   printf 'return-success\t%s\t%s\n' "$s" "$(sha "$s")"

@@ -9,6 +9,10 @@ sha() { printf '%s' "$1" | openssl dgst -sha256 -r | cut -d' ' -f1 | tr a-f A-F;
 md5() { printf '%s' "$1" | openssl dgst -md5 -r | cut -d' ' -f1; }
 {
   echo "# name<TAB>signed string<TAB>digest (made by gen-vectors.sh with openssl)"
+  # Checkout in the seed's own form, string.Format("{0}|{1}|{2}|{3}|{4}", amount,
+  # currency, reference_number, website_id, Security_Key): the compulsory fields only.
+  s="150000|VND|ORDER-1|123456|$secret"
+  printf 'checkout-seed-form\t%s\t%s\n' "$s" "$(sha "$s")"
   # Checkout: amount, currency, receiver_account, reference_number, url_return, website_id (sorted by name).
   s="150000|VND|0963465816|ORDER-1|https://merchant.example/vtcpay/return|123456|$secret"
   printf 'checkout-minimal\t%s\t%s\n' "$s" "$(sha "$s")"

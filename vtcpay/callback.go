@@ -322,6 +322,11 @@ func (c *Client) ParseReturnRequest(r *http.Request) (*Result, error) {
 // "OK" when handle returns nil, 400 for a notification that fails
 // verification or parsing (handle is not called), and 500 when handle fails,
 // so that VTC Pay sends it again. Duplicates reach handle: make it idempotent.
+//
+// It answers only POSTs (405 otherwise). VTC Pay's document: "If Url Redirect
+// is not on order, VTC shall redirect customers to Url Receiving": a checkout
+// without PaymentRequest.ReturnURL brings the payer's browser (a GET) to the
+// receiving URL. Set ReturnURL, or route GETs there to ParseReturnRequest.
 func (c *Client) IPNHandler(handle func(r *http.Request, res *Result) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res, err := c.ParseIPNRequest(r)

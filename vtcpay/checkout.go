@@ -36,8 +36,9 @@ type PaymentRequest struct {
 	Currency        Currency        // VND or USD
 	ReferenceNumber string          // the merchant's unique order reference, 1-30 of [A-Za-z0-9_.-]
 	// ReturnURL is where VTC Pay sends the payer back (url_return). Empty:
-	// the URL registered with the website. Build it from your own
-	// configuration, never from a request's query string.
+	// the website's registered "Url Receiving", which then gets the payer's
+	// GET as well as the notification's POST (see IPNHandler). Build it from
+	// your own configuration, never from a request's query string.
 	ReturnURL   string
 	PaymentType BankCode // a code of the bank table (e.g. BankVTCPay, BankDomestic); empty lets the payer choose
 	Language    Language // vi (default) or en

@@ -18,21 +18,37 @@ func TestCheckoutURLMatchesOpenSSLVectors(t *testing.T) {
 	t.Parallel()
 	v := vectors(t)
 	c := newTestClient(t, WithEnvironment(Sandbox))
+	cfg := testConfig()
+	cfg.ReceiverAccount = ""
+	bare, err := New(cfg, WithEnvironment(Sandbox))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
-		vector string
-		req    PaymentRequest
+		vector     string
+		req        PaymentRequest
+		noReceiver bool // a client without Config.ReceiverAccount
 	}{
-		{"checkout-minimal", PaymentRequest{Amount: dec("150000"), Currency: VND, ReferenceNumber: "ORDER-1", ReturnURL: "https://merchant.example/vtcpay/return"}},
+		{"checkout-seed-form", PaymentRequest{Amount: dec("150000"), Currency: VND, ReferenceNumber: "ORDER-1"}, true},
+		{"checkout-minimal", PaymentRequest{Amount: dec("150000"), Currency: VND, ReferenceNumber: "ORDER-1", ReturnURL: "https://merchant.example/vtcpay/return"}, false},
 		{"checkout-full", PaymentRequest{
 			Amount: dec("12.5"), Currency: USD, ReferenceNumber: "ORDER-2", ReturnURL: "https://merchant.example/r",
 			PaymentType: BankVietcombank, Language: English, CustomerID: "cust-42",
 			BillToAddress: "12 Ly Thuong Kiet", BillToAddressCity: "Ha Noi", BillToEmail: "an@example.com",
 			BillToForename: "An", BillToPhone: "0912345678", BillToSurname: "Nguyen Van",
 			Country: "VN", Postcode: "100000", TransactionType: "sale",
-		}},
+		}, false},
+		{"checkout-utf8", PaymentRequest{
+			Amount: dec("150000"), Currency: VND, ReferenceNumber: "ORDER-3",
+			BillToAddressCity: "Hà Nội & Huế", BillToSurname: "Nguyễn Văn", Country: "US", State: "CA",
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.vector, func(t *testing.T) {
+			c := c
+			if tt.noReceiver {
+				c = bare
+			}
 			raw, err := c.CheckoutURL(tt.req)
 			if err != nil {
 				t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 
@@ -94,8 +95,8 @@ func checkSecretKey(s string) error {
 			lower = true
 		}
 	}
-	if len(s) < 16 || !digit || !upper || !lower {
-		return fmt.Errorf("%w: secret key must have at least 16 characters with digits, upper- and lowercase letters (got %d characters)", ErrInvalidConfig, len(s))
+	if n := utf8.RuneCountInString(s); n < 16 || !digit || !upper || !lower {
+		return fmt.Errorf("%w: secret key must have at least 16 characters with digits, upper- and lowercase letters (got %d characters)", ErrInvalidConfig, n)
 	}
 	return nil
 }

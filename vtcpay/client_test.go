@@ -29,6 +29,9 @@ func TestConfigValidate(t *testing.T) {
 		{"no digit", func(c *Config) { c.SecretKey = signing.NewSecret("AbcdefghijklmnopQ") }, "at least 16"},
 		{"no upper", func(c *Config) { c.SecretKey = signing.NewSecret("abcdefghijklmnop1") }, "at least 16"},
 		{"no lower", func(c *Config) { c.SecretKey = signing.NewSecret("ABCDEFGHIJKLMNOP1") }, "at least 16"},
+		// 10 characters in 17 bytes: VTC Pay counts characters.
+		{"16 bytes, 10 characters", func(c *Config) { c.SecretKey = signing.NewSecret("Aa1đđđđđđđ") }, "at least 16"},
+		{"16 characters, some not ascii", func(c *Config) { c.SecretKey = signing.NewSecret("Aa1đđđđđđđđđđđđđ") }, ""},
 		{"receiver with pipe", func(c *Config) { c.ReceiverAccount = "09|63" }, "receiver account"},
 		{"published example secret", func(c *Config) { c.SecretKey = signing.NewSecret("TichhopcongthanhtoanVTC2.0") }, ""},
 	}

@@ -111,6 +111,40 @@ func TestPaymentEndToEndOnFake(t *testing.T) {
 	}
 }
 
+// Against a fake that answers the order status in the only shape public
+// integrations show ({"ListOrderStatus":[{"Status":n}]}), the client still
+// reads a paid order's status, and an unknown order is not found.
+func TestOrderStatusKnownShapeOnFake(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newMerchant(t, clientConfig(), vtcpaytest.WithKnownOrderStatusShape())
+	for ref, status := range map[string]int{"ORDER-1": vtcpaytest.StatusSuccess, "ORDER-2": vtcpaytest.StatusReview} {
+		checkout, err := m.client.CheckoutURL(order(ref, 150000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.fake.Pay(ctx, checkout, status); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := m.client.OrderStatus(ctx, "ORDER-1")
+	if err != nil {
+		t.Fatalf("order status: %v", err)
+	}
+	if st.ReferenceNumber != "ORDER-1" || st.Status != vtcpay.StatusSuccess || st.Status.Outcome() != vtcpay.OutcomeSucceeded {
+		t.Fatalf("order status = %+v", st)
+	}
+	if st, err := m.client.OrderStatus(ctx, "ORDER-2"); err != nil || st.Status != vtcpay.StatusReview {
+		t.Fatalf("order under review: %+v, %v", st, err)
+	}
+	if _, err := m.client.OrderStatus(ctx, "NOPE"); !errors.Is(err, vtcpay.ErrOrderNotFound) {
+		t.Fatalf("unknown order: %v", err)
+	}
+	if _, err := m.client.QueryOrderStatus(ctx, vtcpay.OrderStatusRequest{ReferenceNumbers: []string{"ORDER-1", "ORDER-2"}}); !errors.Is(err, vtcpay.ErrMalformed) {
+		t.Fatalf("two orders, lines without order codes: %v", err)
+	}
+}
+
 // Every status the fake can produce comes back through the return and the
 // notification with the outcome of VTC Pay's table.
 func TestEveryStatusOnFake(t *testing.T) {

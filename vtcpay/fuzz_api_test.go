@@ -205,10 +205,11 @@ func (v bodyValues) hasNumberText(s string) bool {
 }
 
 // checkOrder fails unless every field of a reported order is a value the
-// body wrote.
-func checkOrder(t *testing.T, v bodyValues, o vtcpay.OrderStatus) {
+// body wrote; the reference may also be asked, the one order asked about (a
+// line that names no order answers for it), or "" when several were asked.
+func checkOrder(t *testing.T, v bodyValues, o vtcpay.OrderStatus, asked string) {
 	t.Helper()
-	if o.ReferenceNumber != "" && !v.strs[o.ReferenceNumber] {
+	if o.ReferenceNumber != "" && !v.strs[o.ReferenceNumber] && (asked == "" || o.ReferenceNumber != asked) {
 		t.Fatalf("reference %q not in the answer", o.ReferenceNumber)
 	}
 	if !v.hasInt(int(o.Status)) {
@@ -245,7 +246,7 @@ func FuzzOrderStatusAnswer(f *testing.F) {
 			}
 			checkOneJSONValue(t, body)
 			for _, o := range resp.Orders {
-				checkOrder(t, v, o)
+				checkOrder(t, v, o, "")
 			}
 		}
 
@@ -263,7 +264,7 @@ func FuzzOrderStatusAnswer(f *testing.F) {
 		if o.ReferenceNumber != fzRef {
 			t.Fatalf("asked for %s, got %+v", fzRef, o)
 		}
-		checkOrder(t, v, *o)
+		checkOrder(t, v, *o, fzRef)
 	})
 }
 

@@ -2,7 +2,9 @@ package vtcpay
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -65,4 +67,51 @@ func FuzzParseReturn(f *testing.F) {
 			t.Fatalf("unsigned return accepted: %q", rawQuery)
 		}
 	})
+}
+
+// FuzzParseReturnRequest feeds raw query strings, as a browser brings them
+// to the return URL, through ParseReturnRequest (the size cap and the query
+// parsing included). Half are re-signed by the test's own signer.
+func FuzzParseReturnRequest(f *testing.F) {
+	c := newTestClient(f)
+	f.Add(signReturn(successReturn(), testSecret).Encode(), false)
+	f.Add(successReturn().Encode(), true)
+	f.Add("a=%zz&signature=AA", false)
+	f.Add("amount=1;status=1&signature=AA", true)
+	f.Add("status=1&status=1&website_id=123456&signature=00", false)
+	f.Fuzz(func(t *testing.T, rawQuery string, sign bool) {
+		if sign {
+			q, err := url.ParseQuery(rawQuery)
+			if err != nil {
+				return
+			}
+			rawQuery = signReturn(q, testSecret).Encode()
+		}
+		r := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/return", RawQuery: rawQuery}}
+		res, err := c.ParseReturnRequest(r)
+		checkParseErr(t, res, err)
+		if err == nil && len(rawQuery) > MaxCallbackBytes {
+			t.Fatalf("a query of %d bytes accepted", len(rawQuery))
+		}
+		if !sign && err == nil {
+			// Accepted unsigned by the fuzzer: only a query that already
+			// carried the right signature may pass.
+			q, _ := url.ParseQuery(rawQuery)
+			if want := signReturn(q, testSecret).Get("signature"); !strings.EqualFold(q.Get("signature"), want) && !signedWithoutEmpty(q) {
+				t.Fatalf("unsigned return accepted: %q", rawQuery)
+			}
+		}
+	})
+}
+
+// signedWithoutEmpty reports whether q's signature is the one over its
+// non-empty parameters (the other form ParseReturn accepts).
+func signedWithoutEmpty(q url.Values) bool {
+	ne := url.Values{}
+	for k, vs := range q {
+		if k != "signature" && len(vs) == 1 && vs[0] != "" {
+			ne[k] = vs
+		}
+	}
+	return strings.EqualFold(q.Get("signature"), signReturn(ne, testSecret).Get("signature"))
 }

@@ -26,6 +26,9 @@ type OrderStatusRequest struct {
 
 // OrderStatus is VTC Pay's view of one order. Only Status is known from
 // public integrations; the other fields are filled when VTC Pay sends them.
+// A line that names no order (the shape integrations show) is taken as the
+// answer about the order asked, when one was asked; when several were, it
+// makes the answer ErrMalformed.
 type OrderStatus struct {
 	ReferenceNumber string
 	Status          Status
@@ -166,6 +169,15 @@ func (c *Client) QueryOrderStatus(ctx context.Context, req OrderStatusRequest) (
 	for _, o := range env.ListOrderStatus {
 		if o.Status == nil {
 			return nil, fmt.Errorf("%w: %s: order %q has no Status", ErrMalformed, op, truncate(o.OrderCode))
+		}
+		if o.OrderCode == "" {
+			// The answer integrations show, {"ListOrderStatus":[{"Status":1}]},
+			// names no order: asked about one, the line is that order's.
+			// Asked about several, it cannot be attributed.
+			if len(req.ReferenceNumbers) != 1 {
+				return nil, fmt.Errorf("%w: %s: a line names no order, and %d orders were asked about", ErrMalformed, op, len(req.ReferenceNumbers))
+			}
+			o.OrderCode = req.ReferenceNumbers[0]
 		}
 		if err := checkTransactionID(o.TransactionID); err != nil {
 			return nil, fmt.Errorf("%w: %s: order %q: %v", ErrMalformed, op, truncate(o.OrderCode), err)

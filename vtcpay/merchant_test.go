@@ -77,6 +77,44 @@ func TestQueryOrderStatusRequestAndKnownShape(t *testing.T) {
 	}
 }
 
+// The only answer shape public integrations show, {"ListOrderStatus":
+// [{"Status":<int>}]} (GATEWAYS.md), names no order: asked about one order,
+// its one line is that order's status. OrderStatus must not report such a
+// paid order as unknown to VTC Pay (checkout's sweeper would fail it).
+func TestOrderStatusKnownShapeWithoutOrderCode(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	mt.RegisterResponder(http.MethodPost, mockBase+"/api/AccountApi/VTCPayGetOrderStatus",
+		httpmock.NewStringResponder(200, fixture(t, "orderstatus-known-shape.json")))
+	st, err := c.OrderStatus(context.Background(), "ORDER-1")
+	if err != nil {
+		t.Fatalf("OrderStatus over the known answer shape: %v", err)
+	}
+	if st.ReferenceNumber != "ORDER-1" || st.Status != StatusSuccess {
+		t.Fatalf("status = %+v", st)
+	}
+	resp, err := c.QueryOrderStatus(context.Background(), OrderStatusRequest{ReferenceNumbers: []string{"ORDER-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := resp.Find("ORDER-1"); !ok || o.Status != StatusSuccess {
+		t.Fatalf("Find(ORDER-1) = %+v, %v", o, ok)
+	}
+}
+
+// Asked about several orders, a line that names none cannot be told apart:
+// the answer is unreadable, not a list of unknown orders.
+func TestQueryOrderStatusSeveralOrdersLineWithoutOrderCode(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	mt.RegisterResponder(http.MethodPost, mockBase+"/api/AccountApi/VTCPayGetOrderStatus",
+		httpmock.NewStringResponder(200, fixture(t, "orderstatus-known-shape.json")))
+	_, err := c.QueryOrderStatus(context.Background(), OrderStatusRequest{ReferenceNumbers: []string{"ORDER-1", "ORDER-2"}})
+	if !errors.Is(err, ErrMalformed) {
+		t.Fatalf("err = %v, want ErrMalformed", err)
+	}
+}
+
 func TestOrderStatusNotFound(t *testing.T) {
 	t.Parallel()
 	c, mt := mockClient(t)

@@ -101,6 +101,16 @@ type orderStatus struct {
 	Message       string      `json:"Message"`
 }
 
+// knownOrderStatusResponse is the only shape of the order status answer
+// that public integrations show (WithKnownOrderStatusShape).
+type knownOrderStatusResponse struct {
+	ListOrderStatus []knownOrderStatus `json:"ListOrderStatus"`
+}
+
+type knownOrderStatus struct {
+	Status int `json:"Status"`
+}
+
 type saleHistoryResponse struct {
 	ResponseCode    int           `json:"ResponseCode"`
 	Description     string        `json:"Description"`
@@ -221,11 +231,16 @@ func (s *Server) orderStatus(w http.ResponseWriter, req *apiRequest) {
 		return
 	}
 	resp := orderStatusResponse{ResponseCode: APISuccess, Description: "success", ListOrderStatus: []orderStatus{}}
+	var known knownOrderStatusResponse
 	s.mu.Lock()
 	for _, o := range req.Orders {
 		t, ok := s.txns[string(o.OrderCode)]
 		if !ok {
 			continue // unknown orders are left out
+		}
+		if s.knownShape {
+			known.ListOrderStatus = append(known.ListOrderStatus, knownOrderStatus{Status: t.Status})
+			continue
 		}
 		resp.ListOrderStatus = append(resp.ListOrderStatus, orderStatus{
 			OrderCode:     t.Reference,
@@ -238,6 +253,13 @@ func (s *Server) orderStatus(w http.ResponseWriter, req *apiRequest) {
 		})
 	}
 	s.mu.Unlock()
+	if s.knownShape {
+		if known.ListOrderStatus == nil {
+			known.ListOrderStatus = []knownOrderStatus{}
+		}
+		writeJSON(w, http.StatusOK, known)
+		return
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 

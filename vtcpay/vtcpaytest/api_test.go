@@ -277,3 +277,23 @@ func TestRefund(t *testing.T) {
 		t.Errorf("REVIEW refunded %s", tx.Refunded)
 	}
 }
+
+func TestOrderStatusKnownShape(t *testing.T) {
+	t.Parallel()
+	s := NewTestServer(t, Config{}, WithKnownOrderStatusShape())
+	paid(t, s, "ORDER-1", "150000", StatusSuccess)
+	paid(t, s, "ORDER-2", "20000", StatusReview)
+	code, body := postAPI(t, s, EndpointOrderStatus, statusRequest("ORDER-2", "NOPE", "ORDER-1"))
+	if code != http.StatusOK || string(body) != `{"ListOrderStatus":[{"Status":7},{"Status":1}]}` {
+		t.Fatalf("HTTP %d: %s", code, body)
+	}
+	if _, body := postAPI(t, s, EndpointOrderStatus, statusRequest("NOPE")); string(body) != `{"ListOrderStatus":[]}` {
+		t.Fatalf("unknown order: %s", body)
+	}
+	// Request errors keep their answer.
+	bad := statusRequest("ORDER-1")
+	bad["sign"] = md5Lower("wrong")
+	if _, body := postAPI(t, s, EndpointOrderStatus, bad); decodeAPI(t, body).ResponseCode != APIInvalidSign {
+		t.Fatalf("bad sign: %s", body)
+	}
+}

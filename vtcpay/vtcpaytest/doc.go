@@ -82,7 +82,9 @@
 //     is known; the fake answers
 //     {"ResponseCode":1,"Description":"success","ListOrderStatus":[{"OrderCode",
 //     "Status","Amount","Currency","TransactionID","PaymentType","Message"}]}
-//     and leaves unknown orders out; the history
+//     and leaves unknown orders out (WithKnownOrderStatusShape answers
+//     {"ListOrderStatus":[{"Status":n}]} alone, one line per known order);
+//     the history
 //     {"ResponseCode":1,...,"ListSaleHistory":[{"OrderCode","TransactionID",
 //     "Amount","Currency","Status","PaymentType","CreatedDate"}]} for
 //     transactions created from fromDate to toDate included, dates yyyy-MM-dd

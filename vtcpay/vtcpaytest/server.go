@@ -107,6 +107,7 @@ type options struct {
 	noNotify     bool
 	messages     map[int]string
 	firstID      int64
+	knownShape   bool
 }
 
 // WithClock sets the fake's clock: transaction times and the sales history
@@ -154,6 +155,15 @@ func WithFirstTransactionID(id int64) Option {
 	}
 }
 
+// WithKnownOrderStatusShape makes VTCPayGetOrderStatus answer in the only
+// shape public integrations show, {"ListOrderStatus":[{"Status":n}]}: one
+// line per known order asked, in the order asked, with no order code,
+// amount or any other field. A client must cope with it (the fuller answer is
+// the fake's model).
+func WithKnownOrderStatusShape() Option {
+	return func(o *options) { o.knownShape = true }
+}
+
 // Server is a fake VTC Pay gateway on an httptest.Server bound to loopback.
 // It is safe for concurrent use.
 type Server struct {
@@ -163,6 +173,7 @@ type Server struct {
 	notifyClient *http.Client
 	ownTransport *http.Transport // closed with the server when the fake made it
 	noNotify     bool
+	knownShape   bool
 	messages     map[int]string // read-only after NewServer
 	pages        *template.Template
 
@@ -207,14 +218,15 @@ func NewServer(cfg Config, opts ...Option) *Server {
 		}
 	}
 	s := &Server{
-		cfg:      cfg.withDefaults(),
-		clock:    o.clock,
-		noNotify: o.noNotify,
-		messages: o.messages,
-		pages:    template.Must(template.New("pages").Parse(pagesHTML)),
-		nextID:   o.firstID,
-		txns:     map[string]*txn{},
-		calls:    map[string]int{},
+		cfg:        cfg.withDefaults(),
+		clock:      o.clock,
+		noNotify:   o.noNotify,
+		knownShape: o.knownShape,
+		messages:   o.messages,
+		pages:      template.Must(template.New("pages").Parse(pagesHTML)),
+		nextID:     o.firstID,
+		txns:       map[string]*txn{},
+		calls:      map[string]int{},
 	}
 	if o.notifyClient != nil {
 		s.notifyClient = o.notifyClient

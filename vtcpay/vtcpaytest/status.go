@@ -18,8 +18,9 @@ const (
 	StatusUndefined          = -99 // undefined error: check
 )
 
-// Statuses returns every status code of the seed's table, in its order. The
-// hosted page offers each of them as a scenario.
+// Statuses returns every status code of the seed's table: the table's order
+// except that 1 and 7 come before 0. The hosted page offers each of them as
+// a scenario.
 func Statuses() []int {
 	return []int{1, 7, 0, -1, -9, -3, -4, -5, -6, -7, -8, -22, -24, -25, -28, -29, -21, -23, -99}
 }

@@ -123,7 +123,12 @@ func (s *Server) createTransaction(ex *exchange) result {
 			return fail(CodeInvalidData, "unknown currency in payment_request_list")
 		}
 	}
+	// The seed: "order_created_at number". The signature covers the
+	// number's digits; a string, fraction or exponent is refused.
 	created := string(ex.fields["order_created_at"])
+	if _, okCreated := parseDigits(created); !okCreated {
+		return fail(CodeInvalidData, "order_created_at must be a whole number")
+	}
 	token, invoice := ex.str("user_token"), ex.str("invoice_no")
 	if !ex.verifyBody(s, token, ex.str("merchant_code"), ex.str("merchant_id"), ex.str("terminal_id"),
 		invoice, created, ex.str("bill_amount"), vnd, point) {

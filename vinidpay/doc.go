@@ -84,6 +84,12 @@
 //   - The link callback's fields and signature
 //     (status;link_reference_id;partner_user_id;user_token;phone_number) are
 //     modelled on the IPN; VinID only says it carries the token and phone.
+//   - The seed shows the answers of link-wallet, create and confirm with
+//     an empty "meta" ({}), the other three with meta.code 200; VinID's
+//     documents say every answer carries meta.code. A 2xx answer without
+//     meta.code is therefore read as neither a success nor a refusal: it is
+//     ErrMalformed, and for a write also ErrOutcomeUnknown (query the order
+//     before trying again), never an *APIError.
 //   - VinID says it signs data "in and out" but publishes no response
 //     format: a response X-Signature over the request rule, bound to the
 //     request's nonce, is verified when present ([VerifyResponsesIfSigned])

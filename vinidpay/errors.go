@@ -53,7 +53,9 @@ var (
 )
 
 // APIError is a response whose meta.code is not 200, or a non-2xx HTTP
-// status without a parseable envelope.
+// status without a parseable envelope or meta.code. A 2xx answer whose
+// meta names no code (the seed's examples show `"meta": {}`) is not an
+// APIError but ErrMalformed, and for a write also ErrOutcomeUnknown.
 type APIError struct {
 	// Op is the operation, for example "create transaction".
 	Op string

@@ -487,8 +487,14 @@ func TestRefund(t *testing.T) {
 	if _, err := e.client.CreateTransaction(ctx, vinidpay.CreateTransactionRequest{UserToken: tok, InvoiceNo: "INV-R2", Amount: dong(50_000), StoreCode: "S1", POSCode: "P1"}); err != nil {
 		t.Fatal(err)
 	}
+	// VinID: "từ 00:00 ngày T đến hết 09:09:59 AM ngày T+1", to the end of
+	// the second 09:09:59: half a second into it is still in the period.
+	e.clock.Set(time.Date(2024, 5, 15, 2, 9, 59, 500_000_000, time.UTC)) // 09:09:59.5 ICT
+	if _, err := e.client.Refund(ctx, vinidpay.RefundRequest{OrderID: "INV-R2", RefundReferenceID: "RF-3a", Amount: dong(1)}); err != nil {
+		t.Errorf("refund within the last second of the period: %v", err)
+	}
 	e.clock.Set(time.Date(2024, 5, 15, 2, 10, 0, 0, time.UTC)) // 09:10:00 ICT
-	_, err = e.client.Refund(ctx, vinidpay.RefundRequest{OrderID: "INV-R2", RefundReferenceID: "RF-3", Amount: dong(50_000)})
+	_, err = e.client.Refund(ctx, vinidpay.RefundRequest{OrderID: "INV-R2", RefundReferenceID: "RF-3", Amount: dong(49_999)})
 	wantAPICode(t, err, vinidpaytest.CodeRefundNotAllowed)
 }
 

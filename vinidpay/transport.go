@@ -190,6 +190,12 @@ func (c *Client) handleResponse(cl *call, nonce string, status int, h http.Heade
 		}
 		return false, c.unknownIfWrite(cl, malformed(cl.op, "response is not a meta/data envelope"))
 	}
+	if env.Meta.Code == 0 && status >= 200 && status <= 299 {
+		// The seed's examples of the link-wallet, create and confirm answers
+		// carry `"meta": {}`: an answer that names no code refuses nothing.
+		// For a write it is an unknown outcome (VinID may have charged).
+		return false, c.unknownIfWrite(cl, malformed(cl.op, "response meta has no code"))
+	}
 	if env.Meta.Code != http.StatusOK {
 		apiErr := &APIError{Op: cl.op, HTTPStatus: status, Code: env.Meta.Code, Message: env.Meta.Message, RequestID: env.Meta.RequestID}
 		if apiErr.RequestID == "" {

@@ -14,6 +14,8 @@ import (
 	"image/png"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -382,7 +384,10 @@ func TestHostileResponses(t *testing.T) {
 		{"not json", write, 200, "<html>", ErrMalformed, false},
 		{"not json is an unknown outcome for a write", write, 200, "<html>", ErrOutcomeUnknown, false},
 		{"no meta", write, 200, `{"data":{"transaction_id":"X"}}`, ErrMalformed, false},
-		{"empty meta", write, 200, `{"meta":{},"data":{"transaction_id":"X"}}`, ErrRejected, false},
+		{"empty meta is no refusal", write, 200, `{"meta":{},"data":{"transaction_id":"X"}}`, ErrOutcomeUnknown, false},
+		{"empty meta of a query", query, 200, `{"meta":{},"data":{"order_id":"I"}}`, ErrMalformed, false},
+		{"code 0 is no refusal", write, 200, `{"meta":{"code":0,"message":"string"},"data":{}}`, ErrOutcomeUnknown, false},
+		{"empty meta with a 4xx stays a refusal", write, 400, `{"meta":{}}`, ErrRejected, false},
 		{"string code", write, 200, `{"meta":{"code":"200"},"data":{}}`, ErrMalformed, false},
 		{"nonce reused", write, 401, `{"meta":{"code":4010006,"message":"nonce"}}`, ErrNonceReused, false},
 		{"auth", write, 401, `{"meta":{"code":4010001,"message":"auth"}}`, ErrUnauthenticated, false},
@@ -458,5 +463,68 @@ func TestQRCodePNG(t *testing.T) {
 	}
 	if _, err := QRCodePNG(strings.Repeat("x", 3000), 256); !errors.Is(err, ErrInvalidRequest) {
 		t.Errorf("too long: %v", err)
+	}
+}
+
+// TestMalformedCallbackBodies feeds the callback reader (form and JSON
+// bodies, by Content-Type) bodies VinID would never send. Each is refused
+// as ErrMalformed with no result; the genuine fixture, sent as a form, is
+// the control. The last rows carry VinID's genuine signature, so they
+// reach the unsigned amounts, which must still be whole dong.
+func TestMalformedCallbackBodies(t *testing.T) {
+	t.Parallel()
+	c := vectorClient(t, WithMaxBodyBytes(4096))
+	genuine := string(readTestdata(t, "payment_callback.query.txt"))
+	v, err := url.ParseQuery(genuine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signedJSON := func(vnd string) string {
+		return `{"order_id":"` + v.Get("order_id") + `","pay_status":"` + v.Get("pay_status") + `","transaction_id":"` +
+			v.Get("transaction_id") + `","vnd_amount":` + vnd + `,"signature":"` + v.Get("signature") + `"}`
+	}
+	post := func(contentType, body string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/ipn", strings.NewReader(body))
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+		return r
+	}
+	const js, form = "application/json", "application/x-www-form-urlencoded"
+
+	if cb, err := c.VerifyPaymentCallback(post(form, genuine)); err != nil || cb.OrderID != v.Get("order_id") {
+		t.Fatalf("genuine form body: %+v %v", cb, err)
+	}
+	if cb, err := c.VerifyPaymentCallback(post(js, signedJSON("99000"))); err != nil || !cb.UnconfirmedVNDAmount.Equal(decimal.NewFromInt(99000)) {
+		t.Fatalf("genuine json body: %+v %v", cb, err)
+	}
+	for _, tc := range []struct{ name, contentType, body string }{
+		{"json array", js, `[1,2]`},
+		{"json null", js, `null`},
+		{"json string", js, `"order_id"`},
+		{"json truncated", js, `{"order_id":"1"`},
+		{"json nested object", js, `{"order_id":{"x":1},"pay_status":"SUCCESS"}`},
+		{"json array value", js, `{"order_id":["1","2"]}`},
+		{"json trailing object", js, `{"order_id":"1"} {"order_id":"2"}`},
+		{"json not utf-8 text", js, "\xff\xfe{"},
+		{"json over the cap", js, `{"x":"` + strings.Repeat("a", 5000) + `"}`},
+		{"form over the cap", form, "x=" + strings.Repeat("a", 5000)},
+		{"form bad escape", form, "order_id=%zz"},
+		{"form duplicated order", form, genuine + "&order_id=1"},
+		{"no content type", "", genuine},
+		{"text/plain", "text/plain", genuine},
+		{"bad content type", "application/", genuine},
+		{"signed, fractional vnd_amount", js, signedJSON("99000.5")},
+		{"signed, exponent vnd_amount", js, signedJSON("9.9e4")},
+		{"signed, negative vnd_amount", js, signedJSON("-99000")},
+		{"signed, vnd_amount above MaxAmount", js, signedJSON("99999999999999999999")},
+	} {
+		cb, err := c.VerifyPaymentCallback(post(tc.contentType, tc.body))
+		if !errors.Is(err, ErrMalformed) || cb != nil {
+			t.Errorf("%s: %+v %v, want ErrMalformed and no result", tc.name, cb, err)
+		}
+		if _, err := c.VerifyLinkCallback(post(tc.contentType, tc.body)); err == nil {
+			t.Errorf("%s: accepted as a link callback", tc.name)
+		}
 	}
 }

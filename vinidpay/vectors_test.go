@@ -183,3 +183,45 @@ func TestVectorPaymentCallback(t *testing.T) {
 		t.Errorf("callback signing string = %q", got)
 	}
 }
+
+// TestSeedEmptyMetaIsNotARefusal replays the seed's own answers to
+// link-wallet, create and confirm, whose "meta" is an empty object (seed:
+// `"meta": {}` under each of those three examples), against the three
+// calls. Such an answer names no code: it is not a refusal, which the caller
+// would take to mean that nothing was charged. A write gets ErrOutcomeUnknown
+// (query before trying again), never an *APIError.
+func TestSeedEmptyMetaIsNotARefusal(t *testing.T) {
+	t.Parallel()
+	mt := httpmock.NewMockTransport()
+	seedAnswer := readTestdata(t, "create_transaction.seed_response.json")
+	for _, p := range []string{PathCreateTransaction, PathConfirmTransaction, PathLinkWallet} {
+		mt.RegisterResponder("POST", "https://api-payment-uat.vinid.dev"+p, func(*http.Request) (*http.Response, error) {
+			resp := httpmock.NewBytesResponse(200, seedAnswer)
+			resp.Header.Set("Content-Type", "application/json")
+			return resp, nil
+		})
+	}
+	c := vectorClient(t, WithEnvironment(UAT), WithHTTPClient(&http.Client{Transport: mt}))
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"create transaction": func() error { _, err := c.CreateTransaction(ctx, vectorRequest()); return err },
+		"confirm transaction": func() error {
+			_, err := c.ConfirmTransaction(ctx, ConfirmTransactionRequest{UserToken: "TKN0001", TransactionID: "TXN00000042", TransactionReferenceNumber: "TRX-2024-0001", OTP: "123456"})
+			return err
+		},
+		"link wallet": func() error {
+			_, err := c.LinkWallet(ctx, LinkWalletRequest{PartnerUserID: "alice", CallbackURL: "https://m.example/cb"})
+			return err
+		},
+	}
+	for name, call := range calls {
+		err := call()
+		var apiErr *APIError
+		if errors.As(err, &apiErr) || errors.Is(err, ErrRejected) {
+			t.Errorf("%s: the seed's answer with an empty meta was taken for a refusal: %v", name, err)
+		}
+		if !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed and ErrOutcomeUnknown", name, err)
+		}
+	}
+}

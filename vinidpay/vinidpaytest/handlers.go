@@ -123,7 +123,12 @@ func (s *Server) createTransaction(ex *exchange) result {
 			return fail(CodeInvalidData, "unknown currency in payment_request_list")
 		}
 	}
+	// The seed: "order_created_at number". The signature covers the
+	// number's digits; a string, fraction or exponent is refused.
 	created := string(ex.fields["order_created_at"])
+	if _, okCreated := parseDigits(created); !okCreated {
+		return fail(CodeInvalidData, "order_created_at must be a whole number")
+	}
 	token, invoice := ex.str("user_token"), ex.str("invoice_no")
 	if !ex.verifyBody(s, token, ex.str("merchant_code"), ex.str("merchant_id"), ex.str("terminal_id"),
 		invoice, created, ex.str("bill_amount"), vnd, point) {
@@ -325,10 +330,12 @@ func (s *Server) queryOrder(ex *exchange) result {
 // vietnam is UTC+7, the zone of VinID's refund period.
 var vietnam = time.FixedZone("ICT", 7*60*60)
 
-// refundDeadline is 09:09:59 on the day after paidAt, Vietnam time.
-func refundDeadline(paidAt time.Time) time.Time {
+// refundEnd is the first instant after VinID's refund period for a
+// payment at paidAt: "từ 00:00 ngày T đến hết 09:09:59 AM ngày T+1" (to the
+// end of 09:09:59 on the next day), so 09:10:00 Vietnam time on day T+1.
+func refundEnd(paidAt time.Time) time.Time {
 	p := paidAt.In(vietnam)
-	return time.Date(p.Year(), p.Month(), p.Day()+1, 9, 9, 59, 0, vietnam)
+	return time.Date(p.Year(), p.Month(), p.Day()+1, 9, 10, 0, 0, vietnam)
 }
 
 func (s *Server) refund(ex *exchange) result {
@@ -353,7 +360,7 @@ func (s *Server) refund(ex *exchange) result {
 	if t.status != statusSuccess {
 		return fail(CodeRefundNotAllowed, "order is not paid")
 	}
-	if s.refundWindow && s.now().After(refundDeadline(t.paidAt)) {
+	if s.refundWindow && !s.now().Before(refundEnd(t.paidAt)) {
 		return fail(CodeRefundNotAllowed, "refund period is over")
 	}
 	if amt > t.amount-t.refunded {

@@ -439,12 +439,12 @@ func TestAdversarialNoRetriesKeepsIdempotency(t *testing.T) {
 	if _, err := l.Post(ctx, post("fund", advSrc, w, 100)); err != nil {
 		t.Fatal(err)
 	}
-	for range 2 { // a single post, then a batch (the set-based path)
+	for i := range 2 { // a single post, then a batch (the set-based path)
 		res, err := l.Post(ctx, post("fund", advSrc, w, 100))
 		if err != nil || !res[0].Existed {
 			t.Fatalf("posting an ID again with WithMaxRetries(0): %+v, %v; want its first result, Existed", res, err)
 		}
-		res, err = l.Post(ctx, post("fund", advSrc, w, 100), post("other", advSrc, advRev, 1))
+		res, err = l.Post(ctx, post("fund", advSrc, w, 100), post(fmt.Sprintf("other%d", i), advSrc, advRev, 1))
 		if err != nil || !res[0].Existed || res[1].Existed {
 			t.Fatalf("a batch with a posted ID with WithMaxRetries(0): %+v, %v", res, err)
 		}
@@ -455,7 +455,7 @@ func TestAdversarialNoRetriesKeepsIdempotency(t *testing.T) {
 	if _, err := l.Lookup(ctx, "too-much"); !errors.Is(err, wallet.ErrInsufficientFunds) {
 		t.Fatalf("the failed ID is not recorded: %v", err)
 	}
-	checkBooks(t, l, []string{advSrc, advRev, w}, []string{"fund", "other", "too-much"})
+	checkBooks(t, l, []string{advSrc, advRev, w}, []string{"fund", "other0", "other1", "too-much"})
 }
 
 // Amounts at the int64 limit of minor units, in VND and USD, on both paths

@@ -104,10 +104,13 @@ var errFallback = errors.New("pgledger: retry through the general path")
 
 // retry runs fn again after serialization failures and deadlocks, with a
 // short jittered backoff, until it succeeds, fails otherwise, or ctx ends.
+// errFallback is not a failure and counts as no retry: it runs fn again at
+// once (Post asks for it at most once), whatever WithMaxRetries says.
 func (l *Ledger) retry(ctx context.Context, fn func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := fn()
-		if errors.Is(err, errFallback) && attempt < l.maxRetries {
+		if errors.Is(err, errFallback) {
+			attempt--
 			continue // at once: nothing to wait for
 		}
 		var pe *pgconn.PgError

@@ -576,6 +576,15 @@ func TestAdversarialHostileIDs(t *testing.T) {
 		if err := l.CreateAccounts(ctx, wallet.Account{ID: bad, Currency: wallet.VND}); !errors.Is(err, wallet.ErrInvalidAccount) {
 			t.Errorf("account %q: %v; want ErrInvalidAccount", bad, err)
 		}
+		if _, err := l.Balance(ctx, bad); !errors.Is(err, wallet.ErrAccountNotFound) {
+			t.Errorf("balance of %q: %v; want ErrAccountNotFound", bad, err)
+		}
+		if _, err := l.History(ctx, bad, wallet.HistoryQuery{}); !errors.Is(err, wallet.ErrAccountNotFound) {
+			t.Errorf("history of %q: %v; want ErrAccountNotFound", bad, err)
+		}
+		if _, err := l.Lookup(ctx, bad); !errors.Is(err, wallet.ErrTransferNotFound) {
+			t.Errorf("lookup of %q: %v; want ErrTransferNotFound", bad, err)
+		}
 		for _, tr := range []wallet.Transfer{
 			post(bad, advSrc, advRev, 1),
 			{ID: "ref/" + hex.EncodeToString([]byte(bad)), Debit: advSrc, Credit: advRev, Amount: vndN(1), Currency: wallet.VND, Reference: bad},

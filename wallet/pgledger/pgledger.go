@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -126,6 +128,17 @@ func (l *Ledger) retry(ctx context.Context, fn func() error) error {
 	}
 }
 
+// storable reports whether s fits a PostgreSQL text column as it is: text
+// holds neither a NUL byte nor invalid UTF-8.
+func storable(s ...string) bool {
+	for _, v := range s {
+		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // CreateAccounts implements wallet.Ledger.
 func (l *Ledger) CreateAccounts(ctx context.Context, accounts ...wallet.Account) error {
 	ids := make([]string, len(accounts))
@@ -135,6 +148,9 @@ func (l *Ledger) CreateAccounts(ctx context.Context, accounts ...wallet.Account)
 	for i, a := range accounts {
 		if err := a.Validate(); err != nil {
 			return err
+		}
+		if !storable(a.ID) {
+			return fmt.Errorf("%w %q: id holds a NUL byte or invalid UTF-8", wallet.ErrInvalidAccount, a.ID)
 		}
 		if p, ok := seen[a.ID]; ok && p != a {
 			return fmt.Errorf("%w: %q given twice with different currency or flags", wallet.ErrAccountConflict, a.ID)
@@ -176,6 +192,12 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 	}
 	if err := wallet.ValidateBatch(transfers); err != nil {
 		return nil, err
+	}
+	for i, t := range transfers {
+		if !storable(t.ID, t.Debit, t.Credit, t.HoldID, t.Code, t.Reference) {
+			return nil, &wallet.TransferError{Index: i, ID: t.ID,
+				Err: fmt.Errorf("%w: an id, account, code or reference holds a NUL byte or invalid UTF-8", wallet.ErrInvalidTransfer)}
+		}
 	}
 	n := len(transfers)
 	var (
@@ -378,6 +400,9 @@ func (l *Ledger) Lookup(ctx context.Context, id string) (wallet.Result, error) {
 		errAvail, errReq     *int64
 		status               int16
 	)
+	if !storable(id) {
+		return wallet.Result{}, fmt.Errorf("%w: %q", wallet.ErrTransferNotFound, id)
+	}
 	err := l.pool.QueryRow(ctx, `SELECT t.kind, t.debit_account, t.credit_account, t.currency, t.hold_id, t.units,
 			t.up_to, t.timeout_ms, t.code, t.reference, t.amount, t.expires_at, t.created_at, t.error_code,
 			t.error_account, t.error_available, t.error_requested, t.error_detail,
@@ -410,6 +435,9 @@ func (l *Ledger) Balance(ctx context.Context, account string) (wallet.Balance, e
 	var cur string
 	var flags int32
 	var m wallet.MinorBalance
+	if !storable(account) {
+		return wallet.Balance{}, fmt.Errorf("%w: %q", wallet.ErrAccountNotFound, account)
+	}
 	err := l.pool.QueryRow(ctx, `SELECT currency, flags, debits_posted, credits_posted, debits_pending, credits_pending
 		FROM wallet_accounts WHERE id = $1`, account).Scan(&cur, &flags, &m.DebitsPosted, &m.CreditsPosted, &m.DebitsPending, &m.CreditsPending)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -425,6 +453,9 @@ func (l *Ledger) Balance(ctx context.Context, account string) (wallet.Balance, e
 func (l *Ledger) History(ctx context.Context, account string, q wallet.HistoryQuery) (wallet.HistoryPage, error) {
 	var cur string
 	var flags int32
+	if !storable(account) {
+		return wallet.HistoryPage{}, fmt.Errorf("%w: %q", wallet.ErrAccountNotFound, account)
+	}
 	err := l.pool.QueryRow(ctx, `SELECT currency, flags FROM wallet_accounts WHERE id = $1`, account).Scan(&cur, &flags)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return wallet.HistoryPage{}, fmt.Errorf("%w: %q", wallet.ErrAccountNotFound, account)

@@ -643,3 +643,73 @@ func TestAdversarialExpiryByTheLedgerClock(t *testing.T) {
 		checkBooks(t, l, []string{advSrc, advRev, w}, []string{"fund", "h1", "h2", "c1", "c2"})
 	}
 }
+
+// At SERIALIZABLE (the server's default so set), reads run beside posts
+// that move money between the same wallets: a Balance, History or Lookup
+// must answer, not fail with a serialization failure it could retry (a
+// caller showing a balance, or checking whether a payment went through
+// after a lost answer, would otherwise see an error).
+func TestAdversarialReadsAtSerializable(t *testing.T) {
+	t.Parallel()
+	params := map[string]string{"default_transaction_isolation": "serializable"}
+	l, _, ws := advLedger(t, 8, params, 2)
+	ctx := context.Background()
+	if _, err := l.Post(ctx, post("fund0", advSrc, ws[0], 1000), post("fund1", advSrc, ws[1], 1000)); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var writers sync.WaitGroup
+	for g := range 6 {
+		writers.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := fmt.Sprintf("g%d/%d", g, i)
+				var err error
+				if i%2 == 0 {
+					h := holdT(id, ws[0], 3)
+					h.UpTo = true
+					_, err = l.Post(ctx, h)
+				} else {
+					_, err = l.Post(ctx, commitT(id, fmt.Sprintf("g%d/%d", g, i-1), 1))
+					if errors.Is(err, wallet.ErrHoldNotFound) {
+						err = nil
+					}
+				}
+				if err != nil && !lostRace(err, true) && !errors.Is(err, wallet.ErrInsufficientFunds) {
+					t.Errorf("post %s: %v", id, err)
+					return
+				}
+			}
+		})
+	}
+	var readers sync.WaitGroup
+	for g := range 3 {
+		readers.Go(func() {
+			for i := range 600 {
+				var err error
+				switch w := ws[i%2]; i % 3 {
+				case 0:
+					_, err = l.Balance(ctx, w)
+				case 1:
+					_, err = l.History(ctx, w, wallet.HistoryQuery{After: int64(i), Limit: 5})
+				default:
+					_, err = l.Lookup(ctx, fmt.Sprintf("g%d/%d", g, i/3))
+					if errors.Is(err, wallet.ErrTransferNotFound) {
+						err = nil
+					}
+				}
+				if err != nil {
+					t.Errorf("read %d: %v", i, err)
+					return
+				}
+			}
+		})
+	}
+	readers.Wait()
+	close(stop)
+	writers.Wait()
+}

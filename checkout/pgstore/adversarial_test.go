@@ -599,16 +599,25 @@ func TestAdversarialUpgradeFromEveryVersion(t *testing.T) {
 // Three processes running both packages' New at once on a fresh schema
 // (the deployment the package doc shows: store and ledger in one schema):
 // every migration is applied once, and each process gets a working store
-// and ledger.
+// and ledger, whatever the server's default isolation.
 func TestAdversarialMigratorsStartingAtOnce(t *testing.T) {
 	t.Parallel()
-	first := pgtest.Pool(t, "pgstore_adv_mig_", 2, nil)
+	for _, iso := range []string{"read committed", "repeatable read", "serializable"} {
+		t.Run(iso, func(t *testing.T) {
+			t.Parallel()
+			testMigratorsStartingAtOnce(t, map[string]string{"default_transaction_isolation": iso})
+		})
+	}
+}
+
+func testMigratorsStartingAtOnce(t *testing.T, params map[string]string) {
+	first := pgtest.Pool(t, "pgstore_adv_mig_", 2, params)
 	ctx := context.Background()
 	var schema string
 	if err := first.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
-	pools := []*pgxpool.Pool{first, poolOnSchema(t, schema, 2, nil), poolOnSchema(t, schema, 2, nil)}
+	pools := []*pgxpool.Pool{first, poolOnSchema(t, schema, 2, params), poolOnSchema(t, schema, 2, params)}
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	stores := make([]*pgstore.Store, len(pools))

@@ -653,14 +653,14 @@ func TestAdversarialExpiryByTheLedgerClock(t *testing.T) {
 func TestAdversarialReadsAtSerializable(t *testing.T) {
 	t.Parallel()
 	params := map[string]string{"default_transaction_isolation": "serializable"}
-	l, _, ws := advLedger(t, 8, params, 2)
+	l, _, ws := advLedger(t, 16, params, 2)
 	ctx := context.Background()
 	if _, err := l.Post(ctx, post("fund0", advSrc, ws[0], 1000), post("fund1", advSrc, ws[1], 1000)); err != nil {
 		t.Fatal(err)
 	}
 	stop := make(chan struct{})
 	var writers sync.WaitGroup
-	for g := range 6 {
+	for g := range 8 {
 		writers.Go(func() {
 			for i := 0; ; i++ {
 				select {
@@ -670,12 +670,14 @@ func TestAdversarialReadsAtSerializable(t *testing.T) {
 				}
 				id := fmt.Sprintf("g%d/%d", g, i)
 				var err error
-				if i%2 == 0 {
+				if i%3 == 2 {
+					_, err = l.Post(ctx, post(id, ws[g%2], ws[1-g%2], 1))
+				} else if i%3 == 0 {
 					h := holdT(id, ws[0], 3)
 					h.UpTo = true
 					_, err = l.Post(ctx, h)
 				} else {
-					_, err = l.Post(ctx, commitT(id, fmt.Sprintf("g%d/%d", g, i-1), 1))
+					_, err = l.Post(ctx, commitT(id, fmt.Sprintf("g%d/%d", g, i-1), 0))
 					if errors.Is(err, wallet.ErrHoldNotFound) {
 						err = nil
 					}
@@ -688,7 +690,7 @@ func TestAdversarialReadsAtSerializable(t *testing.T) {
 		})
 	}
 	var readers sync.WaitGroup
-	for g := range 3 {
+	for g := range 6 {
 		readers.Go(func() {
 			for i := range 600 {
 				var err error

@@ -645,23 +645,27 @@ func TestAdversarialExpiryByTheLedgerClock(t *testing.T) {
 	}
 }
 
-// At SERIALIZABLE (the server's default so set), reads run beside posts
-// that move money between the same wallets: a Balance, History or Lookup
-// must answer, not fail with a serialization failure it could retry (a
-// caller showing a balance, or checking whether a payment went through
-// after a lost answer, would otherwise see an error).
+// At SERIALIZABLE (the server's default so set), reads run beside posts,
+// holds, commits and voids on 16 wallets: a Balance, History or Lookup
+// must answer, not fail with a serialization failure it could have retried
+// (a caller showing a balance, or checking after a lost answer whether a
+// payment went through, would see an error instead).
 func TestAdversarialReadsAtSerializable(t *testing.T) {
 	t.Parallel()
 	params := map[string]string{"default_transaction_isolation": "serializable"}
-	l, _, ws := advLedger(t, 16, params, 2)
+	l, _, ws := advLedger(t, 12, params, 16)
 	ctx := context.Background()
-	if _, err := l.Post(ctx, post("fund0", advSrc, ws[0], 1000), post("fund1", advSrc, ws[1], 1000)); err != nil {
-		t.Fatal(err)
+	for _, w := range ws {
+		if _, err := l.Post(ctx, post("fund/"+w, advSrc, w, 300)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	stop := make(chan struct{})
 	var writers sync.WaitGroup
 	for g := range 8 {
 		writers.Go(func() {
+			rng := mrand.New(mrand.NewPCG(uint64(g), 3))
+			var holds []string
 			for i := 0; ; i++ {
 				select {
 				case <-stop:
@@ -669,18 +673,29 @@ func TestAdversarialReadsAtSerializable(t *testing.T) {
 				default:
 				}
 				id := fmt.Sprintf("g%d/%d", g, i)
-				var err error
-				if i%3 == 2 {
-					_, err = l.Post(ctx, post(id, ws[g%2], ws[1-g%2], 1))
-				} else if i%3 == 0 {
-					h := holdT(id, ws[0], 3)
-					h.UpTo = true
-					_, err = l.Post(ctx, h)
-				} else {
-					_, err = l.Post(ctx, commitT(id, fmt.Sprintf("g%d/%d", g, i-1), 0))
-					if errors.Is(err, wallet.ErrHoldNotFound) {
-						err = nil
+				w := ws[rng.IntN(len(ws))]
+				var tr wallet.Transfer
+				switch op := rng.IntN(5); {
+				case op == 0:
+					tr = post(id, advSrc, w, 1+rng.Int64N(50))
+				case op == 1:
+					tr = post(id, w, ws[rng.IntN(len(ws))], 1+rng.Int64N(50))
+					if tr.Credit == w {
+						tr.Credit = advRev
 					}
+				case op == 2 || len(holds) == 0:
+					tr = holdT(id, w, 1+rng.Int64N(50))
+					tr.UpTo = rng.IntN(2) == 0
+				case op == 3:
+					tr = commitT(id, holds[0], 0)
+					holds = holds[1:]
+				default:
+					tr = wallet.Transfer{ID: id, Kind: wallet.KindVoid, HoldID: holds[0]}
+					holds = holds[1:]
+				}
+				_, err := l.Post(ctx, tr)
+				if err == nil && tr.Kind == wallet.KindHold {
+					holds = append(holds, id)
 				}
 				if err != nil && !lostRace(err, true) && !errors.Is(err, wallet.ErrInsufficientFunds) {
 					t.Errorf("post %s: %v", id, err)
@@ -690,25 +705,28 @@ func TestAdversarialReadsAtSerializable(t *testing.T) {
 		})
 	}
 	var readers sync.WaitGroup
-	for g := range 6 {
+	for g := range 3 {
 		readers.Go(func() {
-			for i := range 600 {
-				var err error
-				switch w := ws[i%2]; i % 3 {
-				case 0:
-					_, err = l.Balance(ctx, w)
-				case 1:
-					_, err = l.History(ctx, w, wallet.HistoryQuery{After: int64(i), Limit: 5})
-				default:
-					_, err = l.Lookup(ctx, fmt.Sprintf("g%d/%d", g, i/3))
-					if errors.Is(err, wallet.ErrTransferNotFound) {
-						err = nil
+			for i := range 40 {
+				for k, w := range ws {
+					var err error
+					switch (i + k + g) % 4 {
+					case 0, 1:
+						_, err = l.Balance(ctx, w)
+					case 2:
+						_, err = l.History(ctx, w, wallet.HistoryQuery{After: int64(i), Limit: 5})
+					default:
+						_, err = l.Lookup(ctx, fmt.Sprintf("g%d/%d", k%8, i))
+						if errors.Is(err, wallet.ErrTransferNotFound) || errors.As(err, new(*wallet.TransferError)) {
+							err = nil
+						}
+					}
+					if err != nil {
+						t.Errorf("read %d of %s: %v", i, w, err)
+						return
 					}
 				}
-				if err != nil {
-					t.Errorf("read %d: %v", i, err)
-					return
-				}
+				time.Sleep(time.Millisecond)
 			}
 		})
 	}

@@ -43,7 +43,8 @@
 // its details (undoing the batch), after which the client records the
 // failing ID with wallet_record_failure. Fixed lock order means batches do
 // not deadlock one another; serialization failures (40001) and deadlocks
-// (40P01) are still retried with jittered backoff ([WithMaxRetries]); the
+// (40P01) are still retried with jittered backoff ([WithMaxRetries]), in
+// reads (Balance, History, Lookup) as in writes; the
 // fallback from a short path to the loop is not a retry, so replays and
 // recorded failures work with WithMaxRetries(0). Statements run at the
 // server's default isolation, READ COMMITTED unless set otherwise;

@@ -79,7 +79,14 @@
 // history lines and duplicates) and an end-to-end checkout (credit, VTC
 // Pay on its fake with its notification delivered 20 times at once, top up
 // & pay, a cancelled payment, then a restart) with wallet/pgledger as the
-// ledger, each in a fresh schema, against a real server. They read
+// ledger, each in a fresh schema, against a real server. Adversarial
+// tests (adversarial_test.go) race two pools (two processes) for one share
+// link, callback, invoice, payment and notification at READ COMMITTED and
+// SERIALIZABLE, add 50 history lines of one customer at once, add steps to
+// one order while connections are killed and contexts cancelled (no step
+// lost or doubled), pass hostile text through every call, upgrade from
+// every earlier schema with data in it, and start three processes
+// migrating store and ledger at once at each isolation level. They read
 // THANHTOAN_TEST_POSTGRES (a connection URL) and skip when it is unset,
 // unless THANHTOAN_REQUIRE_POSTGRES=1, when they fail. As root on Debian or
 // Ubuntu, `source .ci/setup-postgres.sh` installs and starts PostgreSQL if

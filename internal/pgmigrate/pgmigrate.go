@@ -58,8 +58,10 @@ func Load(fsys fs.FS, dir string) ([]Migration, error) {
 // records each in table (created if missing). Everything runs in one
 // transaction holding a transaction-level advisory lock keyed on lockName and
 // the schema, so concurrent migrators (processes starting at once) wait for
-// one another and a failed migration leaves nothing half applied. Running it
-// again changes nothing. table is the caller's constant, not input.
+// one another and a failed migration leaves nothing half applied. The
+// transaction is READ COMMITTED whatever the server's default, so that a
+// migrator that waited for the lock sees what the one before it applied.
+// Running it again changes nothing. table is the caller's constant, not input.
 func Apply(ctx context.Context, pool *pgxpool.Pool, ms []Migration, table, lockName string) error {
 	if pool == nil {
 		return errors.New("nil pool")
@@ -67,7 +69,11 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, ms []Migration, table, lockN
 	if !isIdent(table) {
 		return fmt.Errorf("bad table name %q", table)
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	// READ COMMITTED whatever the server's default: at REPEATABLE READ or
+	// SERIALIZABLE the snapshot would be taken before the lock is granted,
+	// and a migrator that waited would not see what the one before it
+	// applied and would apply it again (and fail: "already exists").
+	return pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || current_schema(), 0))`, lockName); err != nil {
 			return fmt.Errorf("lock: %w", err)
 		}

@@ -43,10 +43,25 @@
 // its details (undoing the batch), after which the client records the
 // failing ID with wallet_record_failure. Fixed lock order means batches do
 // not deadlock one another; serialization failures (40001) and deadlocks
-// (40P01) are still retried with jittered backoff ([WithMaxRetries]). It all
-// runs at READ COMMITTED; correctness rests on row locks, the primary keys
-// and the CHECK constraints, so it also suits PostgreSQL-compatible databases
-// that support them.
+// (40P01) are still retried with jittered backoff ([WithMaxRetries]), in
+// reads (Balance, History, Lookup) as in writes; the
+// fallback from a short path to the loop is not a retry, so replays and
+// recorded failures work with WithMaxRetries(0). Statements run at the
+// server's default isolation, READ COMMITTED unless set otherwise;
+// correctness rests on row locks, the primary keys and the CHECK
+// constraints, not on the isolation level, so it also suits
+// PostgreSQL-compatible databases that support them. At SERIALIZABLE the
+// books stay right (the adversarial tests run there too), but under
+// contention on one wallet a Post may fail with a serialization failure
+// once its retries are spent: an unknown outcome, to post again under the
+// same ID. Holds expire by the Ledger's clock ([WithClock]), which sets
+// their expiry and judges it in Post and ExpireHolds; processes sharing a
+// database should keep their clocks in sync (NTP), as a process whose
+// clock runs ahead releases holds early by that much.
+//
+// IDs, accounts, codes and references are data (bound parameters, never
+// formatted into SQL); one holding a NUL byte or invalid UTF-8, which
+// PostgreSQL's text cannot keep, is refused as invalid.
 //
 // A large batch locks many accounts; several at once mostly wait on each
 // other, so a Ledger sends at most two batches of [BigBatch] transfers or
@@ -55,7 +70,12 @@
 // # Tests and benchmarks
 //
 // The tests run wallet/wallettest.TestLedger against a real server, each
-// test in a fresh schema. They read THANHTOAN_TEST_POSTGRES (a connection
+// test in a fresh schema, and adversarial tests (adversarial_test.go):
+// concurrent resolutions of one hold and holds and payments over the
+// balance from two pools at READ COMMITTED and SERIALIZABLE, posts under
+// killed connections and cancelled contexts retried until answered (the
+// balances must equal what the recorded transfers moved), int64 limits and
+// mixed currencies, hostile IDs, and the expiry clock. They read THANHTOAN_TEST_POSTGRES (a connection
 // URL) and skip when it is unset, unless THANHTOAN_REQUIRE_POSTGRES=1, when
 // they fail. As root on Debian or Ubuntu, `source .ci/setup-postgres.sh`
 // installs and starts PostgreSQL if needed and sets both variables:

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -104,10 +106,13 @@ var errFallback = errors.New("pgledger: retry through the general path")
 
 // retry runs fn again after serialization failures and deadlocks, with a
 // short jittered backoff, until it succeeds, fails otherwise, or ctx ends.
+// errFallback is not a failure and counts as no retry: it runs fn again at
+// once (Post asks for it at most once), whatever WithMaxRetries says.
 func (l *Ledger) retry(ctx context.Context, fn func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := fn()
-		if errors.Is(err, errFallback) && attempt < l.maxRetries {
+		if errors.Is(err, errFallback) {
+			attempt--
 			continue // at once: nothing to wait for
 		}
 		var pe *pgconn.PgError
@@ -123,6 +128,17 @@ func (l *Ledger) retry(ctx context.Context, fn func() error) error {
 	}
 }
 
+// storable reports whether s fits a PostgreSQL text column as it is: text
+// holds neither a NUL byte nor invalid UTF-8.
+func storable(s ...string) bool {
+	for _, v := range s {
+		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // CreateAccounts implements wallet.Ledger.
 func (l *Ledger) CreateAccounts(ctx context.Context, accounts ...wallet.Account) error {
 	ids := make([]string, len(accounts))
@@ -132,6 +148,9 @@ func (l *Ledger) CreateAccounts(ctx context.Context, accounts ...wallet.Account)
 	for i, a := range accounts {
 		if err := a.Validate(); err != nil {
 			return err
+		}
+		if !storable(a.ID) {
+			return fmt.Errorf("%w %q: id holds a NUL byte or invalid UTF-8", wallet.ErrInvalidAccount, a.ID)
 		}
 		if p, ok := seen[a.ID]; ok && p != a {
 			return fmt.Errorf("%w: %q given twice with different currency or flags", wallet.ErrAccountConflict, a.ID)
@@ -174,6 +193,12 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 	if err := wallet.ValidateBatch(transfers); err != nil {
 		return nil, err
 	}
+	for i, t := range transfers {
+		if !storable(t.ID, t.Debit, t.Credit, t.HoldID, t.Code, t.Reference) {
+			return nil, &wallet.TransferError{Index: i, ID: t.ID,
+				Err: fmt.Errorf("%w: an id, account, code or reference holds a NUL byte or invalid UTF-8", wallet.ErrInvalidTransfer)}
+		}
+	}
 	n := len(transfers)
 	var (
 		ids, debits, credits, curs, holdIDs, codes, refs = make([]string, n), make([]string, n), make([]string, n),
@@ -190,8 +215,10 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 		if t.Amount.Sign() > 0 {
 			cur := t.Currency
 			if cur == "" { // a commit naming no currency: its hold's (immutable) currency
-				err := l.pool.QueryRow(ctx, `SELECT currency FROM wallet_transfers WHERE id = $1 AND kind = 1 AND amount IS NOT NULL`,
-					t.HoldID).Scan(&cur)
+				err := l.retry(ctx, func() error {
+					return l.pool.QueryRow(ctx, `SELECT currency FROM wallet_transfers WHERE id = $1 AND kind = 1 AND amount IS NOT NULL`,
+						t.HoldID).Scan(&cur)
+				})
 				if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 					return nil, fmt.Errorf("pgledger: post: %w", err)
 				}
@@ -375,13 +402,18 @@ func (l *Ledger) Lookup(ctx context.Context, id string) (wallet.Result, error) {
 		errAvail, errReq     *int64
 		status               int16
 	)
-	err := l.pool.QueryRow(ctx, `SELECT t.kind, t.debit_account, t.credit_account, t.currency, t.hold_id, t.units,
+	if !storable(id) {
+		return wallet.Result{}, fmt.Errorf("%w: %q", wallet.ErrTransferNotFound, id)
+	}
+	err := l.retry(ctx, func() error {
+		return l.pool.QueryRow(ctx, `SELECT t.kind, t.debit_account, t.credit_account, t.currency, t.hold_id, t.units,
 			t.up_to, t.timeout_ms, t.code, t.reference, t.amount, t.expires_at, t.created_at, t.error_code,
 			t.error_account, t.error_available, t.error_requested, t.error_detail,
 			CASE WHEN t.kind = 1 AND t.amount IS NOT NULL THEN coalesce(r.status, 1) ELSE 0 END
 		FROM wallet_transfers t LEFT JOIN wallet_hold_resolutions r ON r.hold_id = t.id WHERE t.id = $1`, id).Scan(
-		&kind, &t.Debit, &t.Credit, &cur, &t.HoldID, &units, &t.UpTo, &timeoutMS, &t.Code, &t.Reference,
-		&amount, &expires, &created, &errCode, &errAcc, &errAvail, &errReq, &det, &status)
+			&kind, &t.Debit, &t.Credit, &cur, &t.HoldID, &units, &t.UpTo, &timeoutMS, &t.Code, &t.Reference,
+			&amount, &expires, &created, &errCode, &errAcc, &errAvail, &errReq, &det, &status)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return wallet.Result{}, fmt.Errorf("%w: %q", wallet.ErrTransferNotFound, id)
 	}
@@ -407,8 +439,13 @@ func (l *Ledger) Balance(ctx context.Context, account string) (wallet.Balance, e
 	var cur string
 	var flags int32
 	var m wallet.MinorBalance
-	err := l.pool.QueryRow(ctx, `SELECT currency, flags, debits_posted, credits_posted, debits_pending, credits_pending
+	if !storable(account) {
+		return wallet.Balance{}, fmt.Errorf("%w: %q", wallet.ErrAccountNotFound, account)
+	}
+	err := l.retry(ctx, func() error {
+		return l.pool.QueryRow(ctx, `SELECT currency, flags, debits_posted, credits_posted, debits_pending, credits_pending
 		FROM wallet_accounts WHERE id = $1`, account).Scan(&cur, &flags, &m.DebitsPosted, &m.CreditsPosted, &m.DebitsPending, &m.CreditsPending)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return wallet.Balance{}, fmt.Errorf("%w: %q", wallet.ErrAccountNotFound, account)
 	}
@@ -422,7 +459,12 @@ func (l *Ledger) Balance(ctx context.Context, account string) (wallet.Balance, e
 func (l *Ledger) History(ctx context.Context, account string, q wallet.HistoryQuery) (wallet.HistoryPage, error) {
 	var cur string
 	var flags int32
-	err := l.pool.QueryRow(ctx, `SELECT currency, flags FROM wallet_accounts WHERE id = $1`, account).Scan(&cur, &flags)
+	if !storable(account) {
+		return wallet.HistoryPage{}, fmt.Errorf("%w: %q", wallet.ErrAccountNotFound, account)
+	}
+	err := l.retry(ctx, func() error {
+		return l.pool.QueryRow(ctx, `SELECT currency, flags FROM wallet_accounts WHERE id = $1`, account).Scan(&cur, &flags)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return wallet.HistoryPage{}, fmt.Errorf("%w: %q", wallet.ErrAccountNotFound, account)
 	}
@@ -434,40 +476,44 @@ func (l *Ledger) History(ctx context.Context, account string, q wallet.HistoryQu
 	limit := q.PageLimit()
 	// The entry at `after` (if any) gives the balance before the page; one
 	// more than the limit tells whether there is more.
-	rows, err := l.pool.Query(ctx, `SELECT e.seq, e.transfer_id, e.kind, e.debited, e.counterparty, t.code, t.reference,
+	var page wallet.HistoryPage
+	err = l.retry(ctx, func() error {
+		page = wallet.HistoryPage{Entries: []wallet.Entry{}, Next: after}
+		rows, err := l.pool.Query(ctx, `SELECT e.seq, e.transfer_id, e.kind, e.debited, e.counterparty, t.code, t.reference,
 			e.debits_posted, e.credits_posted, e.debits_pending, e.credits_pending, e.created_at
 		FROM wallet_entries e JOIN wallet_transfers t ON t.id = e.transfer_id
 		WHERE e.account_id = $1 AND e.seq >= $2 ORDER BY e.seq LIMIT $3`, account, after, limit+2)
-	if err != nil {
-		return wallet.HistoryPage{}, fmt.Errorf("pgledger: history: %w", err)
-	}
-	defer rows.Close()
-	page := wallet.HistoryPage{Entries: []wallet.Entry{}, Next: after}
-	var prev wallet.MinorBalance
-	for rows.Next() {
-		var e wallet.Entry
-		var kind int16
-		var m wallet.MinorBalance
-		if err := rows.Scan(&e.Seq, &e.TransferID, &kind, &e.Debited, &e.Counterparty, &e.Code, &e.Reference,
-			&m.DebitsPosted, &m.CreditsPosted, &m.DebitsPending, &m.CreditsPending, &e.Time); err != nil {
-			return wallet.HistoryPage{}, fmt.Errorf("pgledger: history: %w", err)
+		if err != nil {
+			return err
 		}
-		if e.Seq == after {
+		defer rows.Close()
+		var prev wallet.MinorBalance
+		for rows.Next() {
+			var e wallet.Entry
+			var kind int16
+			var m wallet.MinorBalance
+			if err := rows.Scan(&e.Seq, &e.TransferID, &kind, &e.Debited, &e.Counterparty, &e.Code, &e.Reference,
+				&m.DebitsPosted, &m.CreditsPosted, &m.DebitsPending, &m.CreditsPending, &e.Time); err != nil {
+				return err
+			}
+			if e.Seq == after {
+				prev = m
+				continue
+			}
+			if len(page.Entries) == limit {
+				page.More = true
+				break
+			}
+			e.Account, e.Kind, e.Currency, e.Time = account, wallet.Kind(kind), c, e.Time.UTC()
+			e.Change = m.Sub(prev).Decimal(account, c, fl)
+			e.After = m.Decimal(account, c, fl)
 			prev = m
-			continue
+			page.Entries = append(page.Entries, e)
+			page.Next = e.Seq
 		}
-		if len(page.Entries) == limit {
-			page.More = true
-			break
-		}
-		e.Account, e.Kind, e.Currency, e.Time = account, wallet.Kind(kind), c, e.Time.UTC()
-		e.Change = m.Sub(prev).Decimal(account, c, fl)
-		e.After = m.Decimal(account, c, fl)
-		prev = m
-		page.Entries = append(page.Entries, e)
-		page.Next = e.Seq
-	}
-	if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
 		return wallet.HistoryPage{}, fmt.Errorf("pgledger: history: %w", err)
 	}
 	return page, nil

@@ -260,9 +260,14 @@ func (s *Store) UpdateOrder(ctx context.Context, o checkout.Order) (checkout.Ord
 		return o, nil
 	case current == nil:
 		return checkout.Order{}, fmt.Errorf("pgstore: %w: order %s", checkout.ErrNotFound, o.ID)
-	default:
+	case *current != want:
 		return checkout.Order{}, fmt.Errorf("pgstore: %w: order %s is at version %d, not %d",
 			checkout.ErrConflict, o.ID, *current, want)
+	default:
+		// The statement's snapshot still saw version want: another writer
+		// changed the order while this UPDATE waited for its row.
+		return checkout.Order{}, fmt.Errorf("pgstore: %w: order %s was changed by another writer since version %d",
+			checkout.ErrConflict, o.ID, want)
 	}
 }
 

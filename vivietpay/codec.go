@@ -114,18 +114,6 @@ func (f fields) get(name string) string {
 	return v
 }
 
-// set replaces or adds a field, keeping the order.
-func (f *fields) set(name, value string) {
-	for i := range *f {
-		if (*f)[i].Key == name {
-			(*f)[i].Value = value
-			return
-		}
-	}
-	*f = append(*f, signing.Param{Key: name, Value: value})
-	sortParams(*f)
-}
-
 // open verifies a message in the client's protocol and returns its fields.
 // Nothing is read from the message before its signature is checked.
 // dst is where a v1 message's fields go when it has room (a caller's stack

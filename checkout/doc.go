@@ -123,19 +123,20 @@
 // # Benchmarks
 //
 // Each beside its floor (bench_test.go), on the 2-core development machine
-// with nothing else running, medians of 18 runs alternating with the
-// floor's: BenchmarkCheckoutCredit (create an order and pay it by credit in
-// memory: ledger payment, provisioning, invoice, outbox, email) 4.4 µs, 14
-// allocs, about 227,000 orders/s, against its floor (the same ledger
-// payment called directly) 1.18 µs: 3.7x. The 2x target is not met.
-// BenchmarkCheckoutCreditBareStore, a reference rather than a floor, adds
-// to that ledger payment only the least any store of orders does (the
-// order stored by ID and found again, marked completed, an invoice line):
-// 1.74 µs, 1.5x the floor, before any validation, copy for the caller or
-// the Provisioner, outbox or email. The rest is mostly memory: every order
-// is written into fresh memory the garbage collector then scans (the
-// memory store packs its entries for that reason, see orderEntry), and
-// the copies of the line items an order needs where it leaves the Client.
+// with nothing else running, in two series of 18 runs alternating with
+// the floor's: BenchmarkCheckoutCredit (create an order and pay it by
+// credit in memory: ledger payment, provisioning, invoice, outbox, email)
+// 4.0 to 4.4 µs, 14 allocs, about 230,000 to 250,000 orders/s, against its
+// floor (the same ledger payment called directly) 0.97 to 1.18 µs: 3.7x to
+// 4.2x. The 2x target is not met. BenchmarkCheckoutCreditBareStore, a
+// reference rather than a floor, adds to that ledger payment only the
+// least any store of orders does (the order stored by ID and found again,
+// marked completed, an invoice line): 1.5x to 1.7x the floor, before any
+// validation, copy for the caller or the Provisioner, outbox or email. The
+// rest is mostly memory: every order is written into fresh memory the
+// garbage collector then scans (the memory store packs its entries for
+// that reason, see orderEntry), and the copies of the line items an order
+// needs where it leaves the Client.
 // BenchmarkCheckoutTopUpAndPay (VTC Pay's fake over loopback) 496 µs
 // against 409 µs for the same HTTP calls made with net/http: 1.2x.
 //

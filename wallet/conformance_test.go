@@ -13,3 +13,10 @@ func TestMemoryLedgerConformance(t *testing.T) {
 		return wallet.NewMemoryLedger(wallet.WithClock(now))
 	})
 }
+
+func TestMemoryLedgerLinearizable(t *testing.T) {
+	t.Parallel()
+	wallettest.TestLinearizable(t, 200, func(t *testing.T, now func() time.Time) wallet.Ledger {
+		return wallet.NewMemoryLedger(wallet.WithClock(now))
+	})
+}

@@ -89,3 +89,10 @@ func TestNewOptions(t *testing.T) {
 		t.Fatal("negative retries accepted")
 	}
 }
+
+func TestLinearizable(t *testing.T) {
+	t.Parallel()
+	wallettest.TestLinearizable(t, 50, func(t *testing.T, now func() time.Time) wallet.Ledger {
+		return newLedger(t, 8, pgledger.WithClock(now))
+	})
+}

@@ -15,6 +15,13 @@
 // never-negative wallet under concurrent load on one hot wallet and on many,
 // and a random sequence of operations against a sequential model.
 //
+// [TestLinearizable] checks concurrent histories: goroutines post and read
+// at once on a few wallets, and porcupine (github.com/anishathalye/porcupine)
+// searches each history for a linearization against a sequential model of
+// the contract; a history without one fails the test with porcupine's
+// visualization and a text account of it. Implementations call it beside
+// TestLedger with the number of histories to run.
+//
 // [CheckConservation] and [CheckHistory] are the invariant checks the suite
 // uses; they are exported to audit any ledger (for example in a nightly job).
 package wallettest

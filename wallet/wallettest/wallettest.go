@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,6 +39,7 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T, now func() time.Time)
 		{"ConcurrentHotWallet", func(t *testing.T, f *fixture) { testConcurrent(t, f, 1) }},
 		{"ConcurrentManyWallets", func(t *testing.T, f *fixture) { testConcurrent(t, f, 16) }},
 		{"RandomModel", testRandomModel},
+		{"FailedCommitReplay", testFailedCommitReplay},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -414,6 +416,34 @@ func testIdempotency(t *testing.T, f *fixture) {
 		t.Fatalf("void replay %+v", r)
 	}
 	f.wantBal(w, 1401, 0)
+}
+
+// testFailedCommitReplay: a commit that failed because its hold did not
+// exist yet stays failed once the hold exists; posted again unchanged, it
+// replays its failure (Ledger.Post: "posting it again returns the recorded
+// error ... even if it would now succeed"). Both ledgers refuse it as an
+// idempotency conflict instead, because they compare the contents filled in
+// from the hold with those recorded before the hold existed; the
+// linearizability check (TestLinearizable) tolerates this unless
+// THANHTOAN_LINEAR_STRICT=1. Skipped unless WALLETTEST_KNOWN_BUGS=1.
+func testFailedCommitReplay(t *testing.T, f *fixture) {
+	if os.Getenv("WALLETTEST_KNOWN_BUGS") != "1" {
+		t.Skip("known deviation: a failed commit replayed after its hold appeared is refused as a conflict (set WALLETTEST_KNOWN_BUGS=1 to run)")
+	}
+	ws := f.open(1)
+	w := ws[0]
+	f.post(topUp("fund", w, 100))
+	for _, c := range []wallet.Transfer{commit("early", "late", 0), commit("early2", "late", 5), void("early3", "late")} {
+		f.postErr(wallet.ErrHoldNotFound, c)
+	}
+	f.post(hold("late", w, 10))
+	for _, c := range []wallet.Transfer{commit("early", "late", 0), commit("early2", "late", 5), void("early3", "late")} {
+		if te := f.postErr(wallet.ErrHoldNotFound, c); !te.Existed {
+			t.Fatalf("replay of failed %s not marked Existed: %+v", c.ID, te)
+		}
+	}
+	f.post(void("latev", "late"))
+	f.wantBal(w, 100, 0)
 }
 
 func testIdempotencyConcurrent(t *testing.T, f *fixture) {

@@ -756,10 +756,14 @@ func (s *MemoryStore) GetShare(ctx context.Context, hash [32]byte) (ShareLink, e
 	return l, nil
 }
 
-// UseShare implements Store.
+// UseShare implements Store. A zero t is refused, as pgstore refuses it:
+// stored, it would leave the link unused.
 func (s *MemoryStore) UseShare(ctx context.Context, hash [32]byte, t time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if t.IsZero() {
+		return fmt.Errorf("%w: share link used at the zero time", ErrInvalidRequest)
 	}
 	s.cmu.Lock()
 	defer s.cmu.Unlock()

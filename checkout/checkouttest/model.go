@@ -25,7 +25,8 @@ import (
 // the Store contract (maps and slices), and every result is compared after
 // every step: values, errors by sentinel, pages and their cursors. Values
 // are compared as the contract allows: amounts by value (not exponent),
-// times as instants (not location), nil and empty slices alike.
+// times as instants (not location), nil and empty slices alike; PruneSent
+// is given whole microseconds (see pruneSent).
 //
 // newStore is called once per sequence and must return an empty store.
 // Each sequence has its own seed; a failure names it and the steps that
@@ -288,12 +289,44 @@ func (r *runner) checkErr(op string, got, want error) bool {
 	return want == nil
 }
 
-// same compares values in their canonical forms (see canon).
+// same compares values in their canonical forms (see canon). Of lists it
+// shows the IDs and the first element that differs.
 func (r *runner) same(op string, got, want any) {
 	r.t.Helper()
-	if g, w := canon(r.t, got), canon(r.t, want); g != w {
+	g, w := canon(r.t, got), canon(r.t, want)
+	if g == w {
+		return
+	}
+	var gs, ws []json.RawMessage
+	if json.Unmarshal([]byte(g), &gs) != nil || json.Unmarshal([]byte(w), &ws) != nil {
 		r.fail("%s:\n got %s\nwant %s", op, g, w)
 	}
+	i := 0
+	for i < min(len(gs), len(ws)) && string(gs[i]) == string(ws[i]) {
+		i++
+	}
+	first := func(l []json.RawMessage) string {
+		if i < len(l) {
+			return string(l[i])
+		}
+		return "(none)"
+	}
+	r.fail("%s: lists differ\n got IDs %v\nwant IDs %v\nfirst difference at [%d]:\n got %s\nwant %s",
+		op, ids(gs), ids(ws), i, first(gs), first(ws))
+}
+
+// ids are the IDs of a JSON list of orders, notifications or lines.
+func ids(l []json.RawMessage) []string {
+	out := []string{}
+	for _, e := range l {
+		var v struct {
+			ID           string
+			Notification struct{ ID string }
+		}
+		_ = json.Unmarshal(e, &v)
+		out = append(out, v.ID+v.Notification.ID)
+	}
+	return out
 }
 
 // canon renders v as JSON after norm: decimals as their values, times as
@@ -458,7 +491,7 @@ func (r *runner) order(id string) checkout.Order {
 	o := checkout.Order{ID: id, Customer: pick(r, modelCustomer), Items: r.items(), Amount: r.amount(),
 		Currency: pick(r, []string{"VND", "USD", "", "EUR"}), Language: pick(r, []checkout.Language{checkout.Vietnamese, checkout.English, "", "fr"}),
 		Method: pick(r, modelMethods), State: pick(r, modelStates), CreditTries: r.rnd.IntN(3), CreditChecked: r.rnd.IntN(3),
-		ExpiresAt: r.maybeTime(), ShareExpiresAt: r.maybeTime(), CreatedAt: r.someTime(), UpdatedAt: r.someTime(), PaidAt: r.maybeTime(),
+		ExpiresAt: r.someTime(), ShareExpiresAt: r.someTime(), CreatedAt: r.someTime(), UpdatedAt: r.someTime(), PaidAt: r.maybeTime(),
 		Provision: pick(r, []checkout.ProvisionStatus{checkout.ProvisionPending, checkout.ProvisionDone, checkout.ProvisionFailed, "odd"})}
 	if r.chance(3) {
 		o.Email, o.Gateway, o.Payer, o.Reason, o.GatewayRefund = "a@example.com", "vtcpay", "p@example.com", "why", "started"
@@ -484,7 +517,7 @@ func (r *runner) attempts(id string) []checkout.Attempt {
 	for i := range as {
 		as[i] = checkout.Attempt{Reference: fmt.Sprintf("%s-%d", id, i+1), Gateway: "vtcpay", Amount: r.amount(),
 			Outcome: pick(r, modelOutcomes), Settled: r.chance(2), Review: r.chance(5), StartedAt: r.someTime(),
-			QueryAt: r.maybeTime(), RecheckAt: r.maybeTime(), ExpiredAt: r.maybeTime()}
+			QueryAt: r.someTime(), RecheckAt: r.maybeTime(), ExpiredAt: r.maybeTime()}
 		if r.chance(3) {
 			as[i].Payer, as[i].URL, as[i].OTP, as[i].GatewayTxnID, as[i].Refund, as[i].Share = "p@example.com", "https://pay.example/?a=1&b=2", true, "txn", "done", "ab"
 		}
@@ -1002,10 +1035,18 @@ func (r *runner) checkAll() {
 			r.same("GetOrder "+id, got, want)
 		}
 	}
-	q := checkout.OrderQuery{Limit: checkout.MaxPageSize}
-	got, err := r.s.ListOrders(r.ctx, q)
-	if r.checkErr("ListOrders", err, nil) {
-		r.same("ListOrders (all)", got, r.m.listOrders(q))
+	// Every order due at each of the times the sequence uses, and any time.
+	// (r.ids fit in one page.)
+	dues := []time.Time{{}}
+	for _, off := range modelOffsets {
+		dues = append(dues, t0.Add(off))
+	}
+	for _, due := range dues {
+		q := checkout.OrderQuery{Due: due, Limit: checkout.MaxPageSize}
+		got, err := r.s.ListOrders(r.ctx, q)
+		if r.checkErr("ListOrders", err, nil) {
+			r.same(fmt.Sprintf("ListOrders (due %v)", q.Due), got, r.m.listOrders(q))
+		}
 	}
 	for _, c := range modelCustomer {
 		all := checkout.PageQuery{Limit: checkout.MaxPageSize}

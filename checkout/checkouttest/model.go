@@ -423,7 +423,7 @@ func scribble(items []checkout.LineItem, attempts []checkout.Attempt) {
 // The values the generators pick from: few, so that IDs collide and
 // boundaries are met.
 var (
-	modelOrderIDs = []string{"a", "b", "B", "_", "0", "ab", "a0", "Z9"}
+	modelOrderIDs = []string{"a", "b", "B", "_", "0", "ab", "a0", "Z9", "é", "a/b"}
 	modelCustomer = []string{"c1", "c2", "C"}
 	modelStates   = []checkout.State{checkout.StateCreated, checkout.StateShared, checkout.StateAwaitingPayment, checkout.StatePaid,
 		checkout.StateCompleted, checkout.StateCancelled, checkout.StateReview, "weird"}
@@ -708,6 +708,7 @@ func (r *runner) markSentOldest() {
 
 func (r *runner) createOrder() {
 	o := r.order(r.orderID())
+	o.Version = int64(r.rnd.IntN(3)) // the store sets 1
 	r.logf("CreateOrder(%s: %s %s, %d attempts)", o.ID, o.State, o.Method, len(o.Attempts))
 	want, werr := r.m.createOrder(o)
 	got, err := r.s.CreateOrder(r.ctx, o)
@@ -756,8 +757,11 @@ func (r *runner) updateOrder() {
 
 func (r *runner) query() checkout.OrderQuery {
 	q := checkout.OrderQuery{Limit: r.limit()}
-	if r.chance(3) {
+	switch r.rnd.IntN(12) {
+	case 0, 1, 2:
 		q.Due = r.someTime()
+	case 3: // before every deadline, the zero time's among them
+		q.Due = pick(r, []time.Time{time.Date(0, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(1969, 12, 31, 23, 30, 0, 0, time.UTC)})
 	}
 	if r.chance(3) {
 		q.State = pick(r, modelStates)

@@ -230,11 +230,11 @@ func (s *MemoryStore) index(e *orderEntry, o *Order) {
 	}
 }
 
-// hourOf is the index bucket of a SweepAt.
+// hourOf is the index bucket of a SweepAt. The zero time ("now") has
+// the bucket of its hour like any other, so that ListOrders can take
+// every bucket before a Due's as due: a bucket of its own below all others
+// made orders due now listed for a Due before the zero time.
 func hourOf(t time.Time) int64 {
-	if t.IsZero() {
-		return math.MinInt64 // "now"
-	}
 	return t.Unix() / 3600
 }
 

@@ -230,11 +230,11 @@ func (s *MemoryStore) index(e *orderEntry, o *Order) {
 	}
 }
 
-// hourOf is the index bucket of a SweepAt.
+// hourOf is the index bucket of a SweepAt. The zero time ("now") has
+// the bucket of its hour like any other, so that ListOrders can take
+// every bucket before a Due's as due: a bucket of its own below all others
+// made orders due now listed for a Due before the zero time.
 func hourOf(t time.Time) int64 {
-	if t.IsZero() {
-		return math.MinInt64 // "now"
-	}
 	return t.Unix() / 3600
 }
 
@@ -756,10 +756,14 @@ func (s *MemoryStore) GetShare(ctx context.Context, hash [32]byte) (ShareLink, e
 	return l, nil
 }
 
-// UseShare implements Store.
+// UseShare implements Store. A zero t is refused, as pgstore refuses it:
+// stored, it would leave the link unused.
 func (s *MemoryStore) UseShare(ctx context.Context, hash [32]byte, t time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if t.IsZero() {
+		return fmt.Errorf("%w: share link used at the zero time", ErrInvalidRequest)
 	}
 	s.cmu.Lock()
 	defer s.cmu.Unlock()

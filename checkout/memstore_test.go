@@ -18,6 +18,13 @@ func TestMemoryStore(t *testing.T) {
 	checkouttest.TestStore(t, func(t *testing.T) checkout.Store { return checkout.NewMemoryStore() })
 }
 
+// TestMemoryStoreModel compares the memory store, step by step, with the
+// reference model of the Store contract (see checkouttest.TestStoreModel).
+func TestMemoryStoreModel(t *testing.T) {
+	t.Parallel()
+	checkouttest.TestStoreModel(t, func(t *testing.T) checkout.Store { return checkout.NewMemoryStore() })
+}
+
 // UpdateOrder overwrites the stored order in place and keeps its line
 // items when the caller's are the same: neither the caller's input nor
 // the returned order may share memory with what is stored.

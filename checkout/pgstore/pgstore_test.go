@@ -69,6 +69,13 @@ func TestStoreConformance(t *testing.T) {
 	checkouttest.TestStore(t, func(t *testing.T) checkout.Store { return newStore(t, 4) })
 }
 
+// TestStoreModel compares the store, step by step, with the reference
+// model of the Store contract (see checkouttest.TestStoreModel).
+func TestStoreModel(t *testing.T) {
+	t.Parallel()
+	checkouttest.TestStoreModel(t, func(t *testing.T) checkout.Store { return newStore(t, 2) })
+}
+
 func TestMigrateIdempotentAndConcurrent(t *testing.T) {
 	t.Parallel()
 	pool := testPool(t, 8)

@@ -207,6 +207,9 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 		units    = make([]int64, n)
 		upTos    = make([]bool, n)
 		timeouts = make([]int64, n)
+		// lookups are the partial commits naming no currency whose holds
+		// were not found: see the post below.
+		lookups []int
 	)
 	for i, t := range transfers {
 		ids[i], debits[i], credits[i], curs[i], holdIDs[i] = t.ID, t.Debit, t.Credit, string(t.Currency), t.HoldID
@@ -219,17 +222,19 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 					return l.pool.QueryRow(ctx, `SELECT currency FROM wallet_transfers WHERE id = $1 AND kind = 1 AND amount IS NOT NULL`,
 						t.HoldID).Scan(&cur)
 				})
-				if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				if errors.Is(err, pgx.ErrNoRows) {
+					lookups = append(lookups, i)
+					continue
+				}
+				if err != nil {
 					return nil, fmt.Errorf("pgledger: post: %w", err)
 				}
 			}
-			if cur != "" {
-				u, err := cur.ToMinor(t.Amount)
-				if err != nil {
-					return nil, &wallet.TransferError{Index: i, ID: t.ID, Err: err}
-				}
-				units[i] = u
+			u, err := cur.ToMinor(t.Amount)
+			if err != nil {
+				return nil, &wallet.TransferError{Index: i, ID: t.ID, Err: err}
 			}
+			units[i] = u
 		}
 	}
 	if n >= BigBatch {
@@ -246,12 +251,48 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 	err := l.retry(ctx, func() error {
 		out, terr = out[:0], nil
 		now := l.clock() // each attempt reads the clock: a retry must not commit a hold that expired meanwhile
+		var q interface {
+			Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+		} = l.pool
+		var tx pgx.Tx
+		if len(lookups) > 0 {
+			// A partial commit naming no currency takes its hold's, and its
+			// hold was not found above: wallet_post would read its 0 units as
+			// "the whole hold", and commit it all if the hold were created
+			// meanwhile. So the hold is looked for again in the post's own
+			// snapshot (REPEATABLE READ): a hold not there for the read is
+			// not there for the post either (hold not found).
+			var err error
+			if tx, err = l.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}); err != nil {
+				return err
+			}
+			defer func() { _ = tx.Rollback(ctx) }()
+			for _, i := range lookups {
+				units[i] = 0
+				var cur wallet.Currency
+				err := tx.QueryRow(ctx, `SELECT currency FROM wallet_transfers WHERE id = $1 AND kind = 1 AND amount IS NOT NULL`,
+					holdIDs[i]).Scan(&cur)
+				if errors.Is(err, pgx.ErrNoRows) {
+					continue // not found by the post either
+				}
+				if err != nil {
+					return err
+				}
+				u, err := cur.ToMinor(transfers[i].Amount)
+				if err != nil {
+					terr = &wallet.TransferError{Index: i, ID: transfers[i].ID, Err: err}
+					return nil
+				}
+				units[i] = u
+			}
+			q = tx
+		}
 		var rows pgx.Rows
 		if one := transfers[0]; fast && n == 1 && (one.Kind == wallet.KindPost || (one.Kind == wallet.KindHold && !one.UpTo)) {
-			rows, _ = l.pool.Query(ctx, `SELECT * FROM wallet_post_one($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			rows, _ = q.Query(ctx, `SELECT * FROM wallet_post_one($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 				now, ids[0], kinds[0], debits[0], credits[0], curs[0], units[0], timeouts[0], codes[0], refs[0])
 		} else {
-			rows, _ = l.pool.Query(ctx, `SELECT * FROM wallet_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			rows, _ = q.Query(ctx, `SELECT * FROM wallet_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 				now, ids, kinds, debits, credits, curs, holdIDs, units, upTos, timeouts, codes, refs, fast)
 		}
 		for rows.Next() {
@@ -278,6 +319,13 @@ func (l *Ledger) Post(ctx context.Context, transfers ...wallet.Transfer) ([]wall
 			out = append(out, r)
 		}
 		err := rows.Err()
+		if tx != nil {
+			if err == nil {
+				err = tx.Commit(ctx)
+			} else {
+				_ = tx.Rollback(ctx) // before a failure is recorded outside it
+			}
+		}
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "WL002" && fast {
 			// The short or set-based path met an existing ID or a failed

@@ -58,7 +58,7 @@ type Store interface {
 	// GetShare returns the link with that token hash, or ErrNotFound.
 	GetShare(ctx context.Context, hash [32]byte) (ShareLink, error)
 	// UseShare marks the link used at t, once: a second call returns
-	// ErrShareUsed; no such link: ErrNotFound.
+	// ErrShareUsed; no such link: ErrNotFound; a zero t: ErrInvalidRequest.
 	UseShare(ctx context.Context, hash [32]byte, t time.Time) error
 
 	// Enqueue adds a notification to the outbox unless one with its ID is

@@ -39,6 +39,10 @@ type Ledger interface {
 	// (insufficient funds, hold expired or resolved, missing account or hold,
 	// currency mismatch) stays failed: posting it again returns the recorded
 	// error with TransferError.Existed set, even if it would now succeed.
+	// One exception: a commit or void that failed because its hold did not
+	// exist, posted again once the hold exists, takes its contents from the
+	// hold, which differ from those recorded, and fails with
+	// ErrIdempotencyConflict; it stays refused either way.
 	// Malformed transfers (bad amount, missing fields) are refused without
 	// recording anything.
 	//

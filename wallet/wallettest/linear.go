@@ -41,13 +41,11 @@ import (
 // visualization (an HTML page) to a file whose path it prints, under
 // THANHTOAN_LINEAR_DIR when set, else under t.TempDir().
 // THANHTOAN_LINEAR_SEED fixes the first round's seed (the interleaving
-// still varies from run to run). The model allows two known deviations
-// from the contract unless THANHTOAN_LINEAR_STRICT=1: a commit or void
-// that failed for want of its hold, posted again unchanged once the hold
-// exists, is refused as a conflict instead of replaying its failure; and
-// a transfer's failure is recorded after the failing statement rolled back
-// (pgledger), so for a while its ID is not recorded: a Lookup finds nothing
-// and a post of the ID is judged afresh. No money moves either way.
+// still varies from run to run). The model allows one known deviation
+// from the contract unless THANHTOAN_LINEAR_STRICT=1: a transfer's failure
+// is recorded after the failing statement rolled back (pgledger), so for a
+// while its ID is not recorded: a Lookup finds nothing and a post of the
+// ID is judged afresh. No money moves either way.
 func TestLinearizable(t *testing.T, rounds int, newLedger func(t *testing.T, now func() time.Time) wallet.Ledger) {
 	t.Helper()
 	if s := os.Getenv("THANHTOAN_LINEAR_ROUNDS"); s != "" {
@@ -267,11 +265,12 @@ func (s lState) post(ops []lOp, strict bool) []lCand {
 			}
 			if r.err != lcNone {
 				cs := []lCand{{out: lOutput{err: r.err, at: i, existed: true, avail: r.amount}, next: s}}
-				if !strict && r.err == lcHoldNotFound {
+				if r.err == lcHoldNotFound {
 					if h := w.recs[op.hold]; h.set && h.err == lcNone && h.op.kind == wallet.KindHold {
-						// Known deviation (see TestLedger's FailedCommitReplay): both
-						// ledgers compare a replay's contents filled from its hold,
-						// which did not exist when the failure was recorded.
+						// The contract's exception (see TestLedger's
+						// FailedCommitReplay): a replay's contents are filled
+						// from its hold, which did not exist when the failure
+						// was recorded.
 						cs = append(cs, lCand{out: lOutput{err: lcConflict, at: i}, next: s})
 					}
 				}

@@ -116,7 +116,7 @@ func (l *Ledger) retry(ctx context.Context, fn func() error) error {
 			continue // at once: nothing to wait for
 		}
 		var pe *pgconn.PgError
-		if err == nil || !errors.As(err, &pe) || (pe.Code != "40001" && pe.Code != "40P01") || attempt >= l.maxRetries {
+		if err == nil || !errors.As(err, &pe) || !retryable(pe.Code) || attempt >= l.maxRetries {
 			return err
 		}
 		backoff := time.Duration(1+rand.IntN(1<<min(attempt, 6))) * 200 * time.Microsecond
@@ -126,6 +126,15 @@ func (l *Ledger) retry(ctx context.Context, fn func() error) error {
 		case <-time.After(backoff):
 		}
 	}
+}
+
+// retryable reports whether a statement that failed with SQLSTATE code,
+// and was rolled back whole, may simply run again: a serialization failure
+// or deadlock, or a unique violation, which here means that a concurrent
+// transaction inserted the same key first (two resolutions of one hold,
+// say) and running again meets its committed row, as the contract wants.
+func retryable(code string) bool {
+	return code == "40001" || code == "40P01" || code == "23505"
 }
 
 // storable reports whether s fits a PostgreSQL text column as it is: text

@@ -306,30 +306,8 @@ func TestAdversarialOrderStepsUnderKilledConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := pgx.Connect(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	stop := make(chan struct{})
-	var killed, unanswered atomic.Int64
-	var killer sync.WaitGroup
-	killer.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Duration(3+mrand.IntN(10)) * time.Millisecond):
-			}
-			var n int64
-			if err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-				WHERE application_name = $1 AND pid <> pg_backend_pid() AND random() < 0.5`, app).Scan(&n); err != nil {
-				t.Errorf("killer: %v", err)
-				return
-			}
-			killed.Add(n)
-		}
-	})
+	stopKiller := pgtest.KillConnections(t, app, 3*time.Millisecond, 10*time.Millisecond)
+	var unanswered atomic.Int64
 	const workers, steps = 8, 12
 	has := func(o checkout.Order, ref string) int {
 		n := 0
@@ -378,11 +356,10 @@ func TestAdversarialOrderStepsUnderKilledConnections(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	killer.Wait()
-	t.Logf("%d backends killed, %d calls without an answer", killed.Load(), unanswered.Load())
-	if killed.Load() == 0 || unanswered.Load() == 0 {
-		t.Fatalf("nothing was killed (%d) or every call was answered (%d): the test tested nothing", killed.Load(), unanswered.Load())
+	killed := stopKiller()
+	t.Logf("%d backends killed, %d calls without an answer", killed, unanswered.Load())
+	if killed == 0 || unanswered.Load() == 0 {
+		t.Fatalf("nothing was killed (%d) or every call was answered (%d): the test tested nothing", killed, unanswered.Load())
 	}
 	o, err := reader.GetOrder(ctx, "o")
 	if err != nil {

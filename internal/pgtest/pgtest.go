@@ -11,10 +11,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -109,5 +112,44 @@ func MigrateConcurrently(tb testing.TB, pool *pgxpool.Pool, migrate func(context
 	var n int
 	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&n); err != nil || n != len(files) {
 		tb.Fatalf("%s rows = %d, %v; want %d (one per embedded migration)", table, n, err, len(files))
+	}
+}
+
+// KillConnections terminates, every few milliseconds (min to min+spread),
+// about half of the server's backends whose application_name is app, from
+// a connection of its own, until the returned stop is called; stop returns
+// how many it killed. Tests use it to check what survives connections dying
+// mid-call.
+func KillConnections(tb testing.TB, app string, min, spread time.Duration) (stop func() int64) {
+	tb.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, URL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	done := make(chan struct{})
+	var killed atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(min + mrand.N(spread)):
+			}
+			var n int64
+			if err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+				WHERE application_name = $1 AND pid <> pg_backend_pid() AND random() < 0.5`, app).Scan(&n); err != nil {
+				tb.Errorf("killer: %v", err)
+				return
+			}
+			killed.Add(n)
+		}
+	})
+	return func() int64 {
+		close(done)
+		wg.Wait()
+		_ = admin.Close(ctx)
+		return killed.Load()
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
@@ -328,31 +327,7 @@ func TestAdversarialKilledConnectionsAndCancelledContexts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin, err := pgx.Connect(ctx, pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-
-	stop := make(chan struct{})
-	var killed atomic.Int64
-	var killer sync.WaitGroup
-	killer.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Duration(2+mrand.IntN(8)) * time.Millisecond):
-			}
-			var n int64
-			if err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-				WHERE application_name = $1 AND pid <> pg_backend_pid() AND random() < 0.5`, app).Scan(&n); err != nil {
-				t.Errorf("killer: %v", err)
-				return
-			}
-			killed.Add(n)
-		}
-	})
+	stopKiller := pgtest.KillConnections(t, app, 2*time.Millisecond, 8*time.Millisecond)
 
 	var mu sync.Mutex
 	var ids []string
@@ -419,11 +394,10 @@ func TestAdversarialKilledConnectionsAndCancelledContexts(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	killer.Wait()
-	t.Logf("%d backends killed, %d posts without an answer retried", killed.Load(), failures.Load())
-	if killed.Load() == 0 || failures.Load() == 0 {
-		t.Fatalf("no connection was killed (%d) or no post failed (%d): the test tested nothing", killed.Load(), failures.Load())
+	killed := stopKiller()
+	t.Logf("%d backends killed, %d posts without an answer retried", killed, failures.Load())
+	if killed == 0 || failures.Load() == 0 {
+		t.Fatalf("no connection was killed (%d) or no post failed (%d): the test tested nothing", killed, failures.Load())
 	}
 	checkBooks(t, reader, append([]string{advSrc, advRev}, ws...), ids)
 }

@@ -324,6 +324,19 @@ func (tw *two) payVTC(checkoutURL string, status int) error {
 	return err
 }
 
+// payRedirected plays the payer who pays at VTC Pay's page when next sends
+// them there; VTC Pay then notifies h (the Handler of Client name) once.
+func (tw *two) payRedirected(t *testing.T, next checkout.Next, h http.Handler, name string) {
+	t.Helper()
+	if next.Kind != checkout.NextRedirect {
+		return
+	}
+	if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
+		t.Fatal(err)
+	}
+	tw.logf("  notified to %s: %v", name, tw.notifyVTC(h, refOf(next.URL), 1))
+}
+
 // notifyVTC delivers VTC Pay's notification of ref to h n times at once
 // and returns the statuses.
 func (tw *two) notifyVTC(h http.Handler, ref string, n int) []int {
@@ -482,12 +495,7 @@ func TestTwoClientsTopUpWhileSweep(t *testing.T) {
 				}
 				<-doneB
 				tw.logf("  B's Sweep meanwhile: %+v %s", repB, errText(errB))
-				if next.Kind == checkout.NextRedirect {
-					if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
-						t.Fatal(err)
-					}
-					tw.logf("  notified A: %v", tw.notifyVTC(tw.ha, refOf(next.URL), 1))
-				}
+				tw.payRedirected(t, next, tw.ha, "A")
 				tw.finish()
 			})
 		}
@@ -1189,12 +1197,7 @@ func TestTwoClientsShareWhilePaying(t *testing.T) {
 				if errB == nil {
 					next, err := tw.b.PayShared(ctx, tokenOf(res.URL), rmVTC)
 					tw.logf("  the payer pays through the link: %v %s", next.Kind, errText(err))
-					if next.Kind == checkout.NextRedirect {
-						if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
-							t.Fatal(err)
-						}
-						tw.logf("  notified to B: %v", tw.notifyVTC(tw.hb, refOf(next.URL), 1))
-					}
+					tw.payRedirected(t, next, tw.hb, "B")
 				}
 				tw.finish()
 			})
@@ -1230,11 +1233,8 @@ func TestTwoClientsSwitchWhilePaying(t *testing.T) {
 				}
 				<-done
 				tw.logf("  A's Pay: %s", errText(errA))
-				if errB == nil && next.Kind == checkout.NextRedirect {
-					if err := tw.payVTC(next.URL, vtcpaytest.StatusSuccess); err != nil {
-						t.Fatal(err)
-					}
-					tw.logf("  notified to B: %v", tw.notifyVTC(tw.hb, refOf(next.URL), 1))
+				if errB == nil {
+					tw.payRedirected(t, next, tw.hb, "B")
 				}
 				tw.finish()
 			})

@@ -193,6 +193,18 @@ func forIsolations(t *testing.T, test func(t *testing.T, params map[string]strin
 	}
 }
 
+// twoProcesses is advLedger (n wallets) and a second Ledger on the same
+// schema through a pool of its own, as another process would have.
+func twoProcesses(t *testing.T, params map[string]string, n int) (*pgledger.Ledger, *pgledger.Ledger, []string) {
+	t.Helper()
+	l, pool, ws := advLedger(t, 4, params, n)
+	l2, err := pgledger.New(context.Background(), samePool(t, pool, 4, params), pgledger.WithoutMigrate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, l2, ws
+}
+
 // lostRace reports whether err is a serialization failure, which a call
 // may return at SERIALIZABLE once its retries are spent.
 func lostRace(err error, serializable bool) bool {
@@ -201,11 +213,7 @@ func lostRace(err error, serializable bool) bool {
 
 func testOneResolutionPerHold(t *testing.T, params map[string]string, serializable bool) {
 	const rounds = 25
-	l, pool, ws := advLedger(t, 4, params, rounds)
-	l2, err := pgledger.New(context.Background(), samePool(t, pool, 4, params), pgledger.WithoutMigrate())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, l2, ws := twoProcesses(t, params, rounds)
 	ctx := context.Background()
 	var ids []string
 	for r, w := range ws {
@@ -263,11 +271,7 @@ func TestAdversarialHoldAndPaymentOverAvailable(t *testing.T) {
 
 func testHoldAndPaymentOverAvailable(t *testing.T, params map[string]string, serializable bool) {
 	const rounds = 25
-	l, pool, ws := advLedger(t, 4, params, rounds)
-	l2, err := pgledger.New(context.Background(), samePool(t, pool, 4, params), pgledger.WithoutMigrate())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, l2, ws := twoProcesses(t, params, rounds)
 	ctx := context.Background()
 	var ids []string
 	for _, w := range ws {

@@ -80,6 +80,22 @@ func newEnv(t *testing.T, proto vivietpay.Protocol, mod func(*vivietpaytest.Conf
 	return env{srv: srv, client: c, now: now}
 }
 
+// open starts o's payment and opens its checkout page as a new payer, who
+// must be asked to log in.
+func (e env) open(t *testing.T, o vivietpay.Order) (*vivietpaytest.Payer, *vivietpaytest.Page) {
+	t.Helper()
+	link, err := e.client.CheckoutURL(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payer := e.srv.NewPayer()
+	page, err := payer.Open(context.Background(), link)
+	if err != nil || !page.IsLogin() {
+		t.Fatalf("open %s: %v", o.MerchTxnRef, err)
+	}
+	return payer, page
+}
+
 var refSeq atomic.Int64
 
 func order(amount int64) vivietpay.Order {
@@ -160,13 +176,8 @@ func TestCancelAtGateway(t *testing.T) {
 		e := newEnv(t, p, nil)
 		ctx := context.Background()
 		o := order(20_000)
-		link, _ := e.client.CheckoutURL(o)
-		payer := e.srv.NewPayer()
-		page, err := payer.Open(ctx, link)
-		if err != nil || !page.IsLogin() {
-			t.Fatalf("open: %v", err)
-		}
-		page, err = payer.Submit(ctx, page, url.Values{"action": {"cancel"}})
+		payer, page := e.open(t, o)
+		page, err := payer.Submit(ctx, page, url.Values{"action": {"cancel"}})
 		if err != nil || page.Code() != "01" {
 			t.Fatalf("cancel: %v %s", err, page.Body)
 		}
@@ -253,9 +264,7 @@ func TestWrongPasswordThenRight(t *testing.T) {
 	e := newEnv(t, vivietpay.V1, nil)
 	ctx := context.Background()
 	o := order(10_000)
-	link, _ := e.client.CheckoutURL(o)
-	payer := e.srv.NewPayer()
-	page, _ := payer.Open(ctx, link)
+	payer, page := e.open(t, o)
 	page, err := payer.Submit(ctx, page, url.Values{"account": {phone}, "password": {"nope"}, "action": {"pay"}})
 	if err != nil || !page.IsLogin() || page.Status != http.StatusUnauthorized || !strings.Contains(page.Error(), "wrong account") {
 		t.Fatalf("wrong password: %v %d %s", err, page.Status, page.Error())
@@ -284,9 +293,7 @@ func TestOTPWrongAndExpired(t *testing.T) {
 		ctx := context.Background()
 		toOTP := func() (*vivietpaytest.Payer, *vivietpaytest.Page, vivietpay.Order) {
 			o := order(10_000)
-			link, _ := e.client.CheckoutURL(o)
-			payer := e.srv.NewPayer()
-			page, _ := payer.Open(ctx, link)
+			payer, page := e.open(t, o)
 			page, err := payer.Submit(ctx, page, url.Values{"account": {phone}, "password": {pw}, "action": {"pay"}})
 			if err != nil || !page.IsOTP() {
 				t.Fatalf("to otp: %v", err)
@@ -549,12 +556,7 @@ func TestAbandonedPaymentExpires(t *testing.T) {
 		e := newEnv(t, p, nil)
 		ctx := context.Background()
 		o := order(10_000)
-		link, _ := e.client.CheckoutURL(o)
-		payer := e.srv.NewPayer()
-		page, err := payer.Open(ctx, link)
-		if err != nil || !page.IsLogin() {
-			t.Fatal(err)
-		}
+		payer, page := e.open(t, o)
 		e.now.Add(int64((14 * time.Minute).Seconds()))
 		if _, err := e.client.Query(ctx, o); !errors.Is(err, vivietpay.ErrUnknownOutcome) {
 			t.Fatalf("within the session: %v", err)

@@ -372,7 +372,7 @@ type OrderRequest struct {
 	// gateway reference "<id>-<n>" fits every gateway. Empty: a random one.
 	ID       string
 	Customer string // the customer's ID: their wallet, resources and invoices
-	Email    string // where the customer's emails go
+	Email    string // where the customer's emails go: an ASCII address, a display name allowed ("An <an@example.vn>")
 	Language Language
 	Items    []LineItem
 	Currency string // default Config.Currency
@@ -391,8 +391,8 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	if req.Customer == "" || len(req.Customer) > 128 {
 		return Order{}, fmt.Errorf("%w: customer must have 1 to 128 characters", ErrInvalidOrder)
 	}
-	if req.Email == "" || !strings.Contains(req.Email, "@") {
-		return Order{}, fmt.Errorf("%w: an email address is required", ErrInvalidOrder)
+	if err := checkEmail(ErrInvalidOrder, "email", req.Email, false); err != nil {
+		return Order{}, err
 	}
 	if len(req.Items) == 0 {
 		return Order{}, fmt.Errorf("%w: at least one item is required", ErrInvalidOrder)

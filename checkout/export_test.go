@@ -7,3 +7,6 @@ func NewMemoryStoreWithHash(h func(string) uint64) *MemoryStore {
 	s.orders.hashFn = h
 	return s
 }
+
+// PlainAddress is plainAddress, checkEmail's fast path.
+var PlainAddress = plainAddress

@@ -354,6 +354,67 @@ func parseMailAddress(invalid error, field, s string) (mail.Address, error) {
 	return *a, nil
 }
 
+// checkEmail refuses, wrapping invalid, an address the email renderer
+// could never send to (see parseMailAddress): an order's or a payer's
+// email is checked when it is given, not found unsendable in the outbox
+// after the payment. With bare, s must be the address alone, without a
+// display name or spaces around it.
+func checkEmail(invalid error, field, s string, bare bool) error {
+	if plainAddress(s) {
+		return nil
+	}
+	a, err := parseMailAddress(invalid, field, s)
+	if err != nil {
+		if !errors.Is(err, invalid) { // a header injection
+			err = fmt.Errorf("%w: %w", invalid, err)
+		}
+		return err
+	}
+	if bare && a.Address != s {
+		return fmt.Errorf("%w: %s %q is not an address alone", invalid, field, s)
+	}
+	return nil
+}
+
+// plainAddress reports whether s is a plain address that net/mail parses
+// to itself: a dot-atom local part (ASCII letters, digits and RFC 5322's
+// other atext characters, in dot-separated atoms), "@", and a domain of
+// dot-separated labels of letters, digits and hyphens. It is the fast
+// path of checkEmail; anything else goes through net/mail.
+func plainAddress(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return false
+	}
+	return dotSeparated(s[:at], isAtext) && dotSeparated(s[at+1:], isLabelChar)
+}
+
+// dotSeparated reports whether s is non-empty parts of characters ok
+// accepts, separated by single dots.
+func dotSeparated(s string, ok func(byte) bool) bool {
+	prev := byte('.')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '.' {
+			if prev == '.' {
+				return false
+			}
+		} else if !ok(c) {
+			return false
+		}
+		prev = c
+	}
+	return prev != '.'
+}
+
+func isLabelChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-'
+}
+
+func isAtext(c byte) bool {
+	return isLabelChar(c) || strings.IndexByte("!#$%&'*+/=?^_`{|}~", c) >= 0
+}
+
 func checkShareURL(s string) error {
 	if s == "" {
 		return mailInvalid("share link: empty url")

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -33,11 +32,12 @@ type ShareResult struct {
 // valid for the share TTL (72 hours by default), and emails it to the payer
 // through the outbox. Only the SHA-256 of the link's token is stored. The
 // order must not be paid or being paid yet; sharing again makes another link.
+// payerEmail is an ASCII address alone (no display name); one the email
+// could not be sent to is refused with ErrInvalidRequest.
 func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res ShareResult, err error) {
 	defer c.export(&res.Order)
-	addr, err := mail.ParseAddress(payerEmail)
-	if err != nil || addr.Address != payerEmail {
-		return ShareResult{}, fmt.Errorf("%w: payer email %q is not an address", ErrInvalidRequest, payerEmail)
+	if err := checkEmail(ErrInvalidRequest, "payer email", payerEmail, true); err != nil {
+		return ShareResult{}, err
 	}
 	if len(c.gateways) == 0 {
 		return ShareResult{}, fmt.Errorf("%w: payment on behalf needs a gateway", ErrInvalidRequest)

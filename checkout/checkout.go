@@ -88,6 +88,7 @@ type options struct {
 	resultURL      string
 	paymentTimeout time.Duration
 	outboxKeep     time.Duration
+	outboxGrace    time.Duration
 	orderTTL       time.Duration // 0: orders never expire
 	lateWindow     time.Duration // 0: no late queries
 }
@@ -222,6 +223,24 @@ func WithOutboxRetention(d time.Duration) Option {
 	}
 }
 
+// WithOutboxGrace sets how long after a notification was queued Sweep
+// leaves it to the Client that queued it (default 2 minutes). That Client
+// sends it at once (a payment's email right after the payment); a Sweep of
+// another process reading the outbox meanwhile would send it a second time.
+// Sweep sends it after the grace, when the first send failed or its Client
+// stopped. It should exceed the Notifier's longest send (an SMTPNotifier's
+// Timeout, 30 seconds by default). Zero makes Sweep send every pending
+// notification.
+func WithOutboxGrace(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 {
+			return fmt.Errorf("%w: outbox grace %v is negative", ErrInvalidConfig, d)
+		}
+		o.outboxGrace = d
+		return nil
+	}
+}
+
 // Client runs checkouts. It is safe for concurrent use; several Clients
 // (processes) may share a Store and Ledger: the Store's compare-and-swap
 // keeps each order consistent.
@@ -245,7 +264,7 @@ type Client struct {
 // New returns a Client for cfg.
 func New(cfg Config, opts ...Option) (*Client, error) {
 	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), shareTTL: 72 * time.Hour,
-		random: rand.Reader, paymentTimeout: 24 * time.Hour, outboxKeep: 7 * 24 * time.Hour, orderTTL: 7 * 24 * time.Hour,
+		random: rand.Reader, paymentTimeout: 24 * time.Hour, outboxKeep: 7 * 24 * time.Hour, outboxGrace: 2 * time.Minute, orderTTL: 7 * 24 * time.Hour,
 		lateWindow: 7 * 24 * time.Hour}
 	for _, opt := range opts {
 		if opt == nil {

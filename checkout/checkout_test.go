@@ -1,15 +1,19 @@
 package checkout_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/vtcpay/vtcpaytest"
+	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
 func TestCreditPays(t *testing.T) {
@@ -544,11 +548,88 @@ func TestNotificationRetriedBySweep(t *testing.T) {
 	if len(e.notif.sent) != 0 {
 		t.Fatal("sent despite the failure")
 	}
+	// Within the outbox grace (2 minutes) the email is left to the Client
+	// that queued it; after it, Sweep sends it.
+	e.clock.Advance(2*time.Minute - time.Second)
+	if rep, err := e.c.Sweep(e.ctx); err != nil || rep.Notifications != 0 || len(e.notif.sent) != 0 {
+		t.Fatalf("sweep within the grace %+v %v, sent %d", rep, err, len(e.notif.sent))
+	}
+	e.clock.Advance(time.Second)
 	rep, err := e.c.Sweep(e.ctx)
 	if err != nil || rep.Notifications != 1 || len(e.notif.sent) != 1 {
 		t.Fatalf("sweep %+v %v, sent %d", rep, err, len(e.notif.sent))
 	}
 	if rep, _ := e.c.Sweep(e.ctx); rep.Notifications != 0 {
 		t.Error("sent twice")
+	}
+}
+
+// gatedNotifier holds the first order-completed email at its gate until
+// the gate opens, and records every send.
+type gatedNotifier struct {
+	started chan struct{}
+	gate    chan struct{}
+	held    atomic.Bool
+	mu      sync.Mutex
+	sent    []string
+}
+
+func (g *gatedNotifier) Send(_ context.Context, n checkout.Notification) error {
+	if n.Kind == checkout.NotifyOrderCompleted && g.held.CompareAndSwap(false, true) {
+		close(g.started)
+		<-g.gate
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.sent = append(g.sent, n.ID)
+	return nil
+}
+
+// A Sweep that runs while a payment's email is being sent (another
+// process's Sweep, in production) leaves it to the Client sending it, so
+// the customer gets it once; with no grace it sends it a second time.
+func TestSweepLeavesAnEmailBeingSent(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		grace time.Duration
+		sends int
+	}{{2 * time.Minute, 1}, {0, 2}} {
+		ctx, clk := context.Background(), newClock()
+		g := &gatedNotifier{started: make(chan struct{}), gate: make(chan struct{})}
+		c, err := checkout.New(checkout.Config{BaseURL: baseURL, Notifier: g,
+			Provisioner: checkout.ProvisionerFunc(func(context.Context, checkout.ProvisionRequest) error { return nil })},
+			checkout.WithClock(clk.Now), checkout.WithOutboxGrace(tc.grace))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Credit("").TopUp(ctx, wallet.TopUpRequest{ID: "t", Customer: "sam", Amount: vnd(5000)}); err != nil {
+			t.Fatal(err)
+		}
+		o, err := c.CreateOrder(ctx, checkout.OrderRequest{Customer: "sam", Email: "sam@x.vn",
+			Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: vnd(5000)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paid := make(chan error, 1)
+		go func() {
+			_, err := c.Pay(ctx, o.ID, checkout.PayRequest{Method: checkout.MethodCredit})
+			paid <- err
+		}()
+		<-g.started // the email is queued and on its way
+		clk.Advance(time.Second)
+		if _, err := c.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		close(g.gate)
+		if err := <-paid; err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Hour)
+		if _, err := c.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(g.sent) != tc.sends {
+			t.Errorf("grace %v: sent %q, want %d sends", tc.grace, g.sent, tc.sends)
+		}
 	}
 }

@@ -26,7 +26,9 @@ type SweepReport struct {
 // payments whose outcome is unknown by querying the gateway, cancels orders
 // never paid before their expiry (WithOrderTTL) and orders whose share link
 // or payment expired (releasing their holds), releases expired ledger
-// holds, sends the outbox's pending notifications and deletes those sent
+// holds, sends the outbox's pending notifications (those queued longer
+// ago than WithOutboxGrace: a younger one is on its way from the Client
+// that queued it) and deletes those sent
 // longer ago than WithOutboxRetention. It also settles payments that
 // arrived for orders already completed or cancelled (a second payer, a late
 // success) whose notification never came or whose settling stopped: it
@@ -85,7 +87,11 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 			break
 		}
 		sent := 0
+		young := c.opts.now().Add(-c.opts.outboxGrace)
 		for _, it := range items {
+			if it.EnqueuedAt.After(young) {
+				continue // its Client is sending it (WithOutboxGrace)
+			}
 			if c.deliver(ctx, it.Notification) {
 				sent++
 			} else {

@@ -360,18 +360,23 @@ func parseMailAddress(invalid error, field, s string) (mail.Address, error) {
 // after the payment. With bare, s must be the address alone, without a
 // display name or spaces around it.
 func checkEmail(invalid error, field, s string, bare bool) error {
-	if plainAddress(s) {
-		return nil
-	}
-	a, err := parseMailAddress(invalid, field, s)
-	if err != nil {
-		if !errors.Is(err, invalid) { // a header injection
-			err = fmt.Errorf("%w: %w", invalid, err)
+	addr := s
+	if !plainAddress(s) {
+		a, err := parseMailAddress(invalid, field, s)
+		if err != nil {
+			if !errors.Is(err, invalid) { // a header injection
+				err = fmt.Errorf("%w: %w", invalid, err)
+			}
+			return err
 		}
-		return err
+		if bare && a.Address != s {
+			return fmt.Errorf("%w: %s %q is not an address alone", invalid, field, s)
+		}
+		addr = a.Address
 	}
-	if bare && a.Address != s {
-		return fmt.Errorf("%w: %s %q is not an address alone", invalid, field, s)
+	// SMTP's limits (RFC 5321, 4.5.3.1): servers refuse longer ones.
+	if at := strings.LastIndexByte(addr, '@'); len(addr) > 254 || at > 64 {
+		return fmt.Errorf("%w: %s address is longer than SMTP allows (254 characters, 64 before the @)", invalid, field)
 	}
 	return nil
 }

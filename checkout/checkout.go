@@ -506,7 +506,8 @@ const (
 	NextDone NextKind = iota + 1
 	// NextRedirect: send the payer's browser to URL.
 	NextRedirect
-	// NextOTP: ask the payer for the OTP the gateway sent and call SubmitOTP.
+	// NextOTP: ask the payer for the OTP the gateway sent and call SubmitOTP
+	// (SubmitSharedOTP for a payer on behalf, after PayShared).
 	NextOTP
 )
 

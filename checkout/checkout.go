@@ -51,7 +51,10 @@ type Config struct {
 	Gateways []Gateway
 	// Provisioner creates the resources of paid orders. Required.
 	Provisioner Provisioner
-	// Notifier sends the emails; default LogNotifier with the Client's logger.
+	// Notifier sends the emails; default LogNotifier with the Client's
+	// logger, which sends nothing (and logs nothing without WithLogger):
+	// share links and receipts then reach no one. Set an SMTPNotifier, or
+	// your own, to send them.
 	Notifier Notifier
 	// BaseURL is the public URL where Handler is mounted, e.g.
 	// "https://shop.example/pay". Return URLs (BaseURL+"/return/<gateway>")
@@ -374,7 +377,8 @@ func (c *Client) export(o *Order) {
 	}
 }
 
-// Credit returns the credit wallet of a currency ("" for the default), or nil.
+// Credit returns the credit wallet of a currency ("VND" or "USD", in
+// capitals; "" for the default), or nil for any other currency.
 func (c *Client) Credit(currency string) *wallet.Credit {
 	if currency == "" {
 		currency = c.currency
@@ -502,7 +506,8 @@ const (
 	NextDone NextKind = iota + 1
 	// NextRedirect: send the payer's browser to URL.
 	NextRedirect
-	// NextOTP: ask the payer for the OTP the gateway sent and call SubmitOTP.
+	// NextOTP: ask the payer for the OTP the gateway sent and call SubmitOTP
+	// (SubmitSharedOTP for a payer on behalf, after PayShared).
 	NextOTP
 )
 
@@ -535,8 +540,18 @@ type PayRequest struct {
 // Credit pays at once (or fails with an *InsufficientCreditError); top up
 // and pay and gateway payments redirect the payer or ask for an OTP, or
 // finish at once. A payment the gateway refuses returns the cancelled order
-// with an error matching ErrPaymentFailed. Calling Pay again on an order
-// whose payment is under way returns the same next step.
+// with an error matching ErrPaymentFailed; a cancelled order stays
+// cancelled, so paying again takes a new order. An *InsufficientCreditError
+// leaves the order created, to be paid another way. Calling Pay again on an
+// order whose payment is under way returns the same next step, whatever
+// method it asks for.
+//
+// With an error, Next is either zero or NextDone with the order as it
+// stands: check the error first. A Provisioner error wrapping ErrTryAgain
+// returns the paid order with that error: the money was taken and Sweep
+// provisions the order later. A provisioning failure (without ErrTryAgain)
+// is no error of Pay: Next is NextDone with the order cancelled, its Reason
+// saying why, and its money refunded.
 func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next Next, err error) {
 	defer c.export(&next.Order)
 	switch req.Method {
@@ -1005,7 +1020,8 @@ func (c *Client) submitOTP(ctx context.Context, o Order, otp, share string) (Nex
 }
 
 // CreditHistory returns a page of a customer's Credit History in the
-// default currency (from the ledger).
+// default currency (from the ledger): empty, and no error, for a customer
+// whose wallet was never opened.
 func (c *Client) CreditHistory(ctx context.Context, customer string, q wallet.HistoryQuery) (wallet.CreditPage, error) {
 	p, err := c.credits[c.currency].History(ctx, customer, q)
 	if errors.Is(err, wallet.ErrAccountNotFound) {

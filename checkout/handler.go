@@ -9,8 +9,15 @@ import (
 	"time"
 )
 
-// Handler returns the routes a host mounts at Config.BaseURL's path (with
-// http.StripPrefix, say):
+// Handler returns the routes a host mounts at Config.BaseURL's path, with
+// http.StripPrefix of that path without its trailing slash (stripping
+// "/billing/" would leave paths without their leading "/", which the routes
+// redirect out of the mount):
+//
+//	// Config.BaseURL "https://cloud.example.vn/billing"
+//	mux.Handle("/billing/", http.StripPrefix("/billing", client.Handler()))
+//
+// The routes:
 //
 //	/notify/{gateway}      the gateway's server notification (any method)
 //	GET /return/{gateway}  the payer's browser return

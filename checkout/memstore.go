@@ -13,22 +13,26 @@ import (
 )
 
 // MemoryStore is the in-memory Store: the default, for tests, examples and
-// single-process use. It is safe for concurrent use. Orders live in
-// fixed-size chunks found by ID through an open-addressing table (see
-// orderTable), guarded by a mutex, with an index of those Sweep will have
-// work on by the hour their work is due, so that ListOrders with a Due
-// reads the orders due (and the list of hours), not those waiting for a
-// later deadline; histories are per-customer chunked slices.
-//
-// What a store keeps per order under IDs derived from it is kept with the
-// order where it can be, not in maps of their own: the invoice
-// "<order>/invoice" and one notification "<order>/<suffix>" (the first an
-// order enqueues), so that a checkout adds no entry to maps that grow
-// with every order. An order's own invoice (its items, amount, currency
-// and method) is not copied either: its Billing History line points to the
-// order (see invoiceLine). Other IDs (and those of orders not stored) go
-// to the maps. Locks are taken in the order mu, then hmu or omu.
+// single-process use. It is safe for concurrent use. ListOrders with a Due
+// reads the orders due, not those waiting for a later deadline.
 type MemoryStore struct {
+	// Orders live in fixed-size chunks found by ID through an
+	// open-addressing table (see orderTable), guarded by a mutex, with an
+	// index of those Sweep will have work on by the hour their work is due,
+	// so that ListOrders with a Due reads the orders due (and the list of
+	// hours), not those waiting for a later deadline; histories are
+	// per-customer chunked slices.
+	//
+	// What a store keeps per order under IDs derived from it is kept with
+	// the order where it can be, not in maps of their own: the invoice
+	// "<order>/invoice" and one notification "<order>/<suffix>" (the first
+	// an order enqueues), so that a checkout adds no entry to maps that grow
+	// with every order. An order's own invoice (its items, amount, currency
+	// and method) is not copied either: its Billing History line points to
+	// the order (see invoiceLine). Other IDs (and those of orders not
+	// stored) go to the maps. Locks are taken in the order mu, then hmu or
+	// omu.
+
 	mu     sync.RWMutex
 	orders orderTable
 	hours  map[int64][]uint32 // the orders with a SweepAt, by its hour: their entries' indexes

@@ -21,7 +21,10 @@ const (
 	NotifyRefunded NotificationKind = "refunded"
 )
 
-// Language of a notification.
+// Language of an order (its emails and the payer's pages) and of a
+// notification: Vietnamese or English. An order made with none is
+// Vietnamese; emails and pages show any value but English ("en", or a tag
+// such as "en-US") in Vietnamese.
 type Language string
 
 const (

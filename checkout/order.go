@@ -195,8 +195,9 @@ type Attempt struct {
 	RecheckAt time.Time
 	// QueryAt is when Sweep next asks the gateway about this payment while
 	// its outcome is open (zero: at once). A query that settles nothing
-	// spaces the next one out (see queryGap), so that a payer who left the
-	// gateway's page costs a few queries, not one per Sweep.
+	// spaces the next one out (a minute, then as long as the payment has
+	// been open, at most an hour), so that a payer who left the gateway's
+	// page costs a few queries, not one per Sweep.
 	QueryAt time.Time
 }
 

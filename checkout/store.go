@@ -103,7 +103,9 @@ func (q OrderQuery) Listed(o *Order) bool {
 	return ok && (q.Due.IsZero() || !at.After(q.Due))
 }
 
-// PageQuery selects a page of history: lines with Seq > After.
+// PageQuery selects a page of history: lines with Seq > After, at most
+// Limit of them (DefaultPageSize when Limit <= 0, capped at MaxPageSize).
+// Start with a zero After.
 type PageQuery struct {
 	After int64
 	Limit int
@@ -130,7 +132,8 @@ type PaymentPage struct {
 	More     bool
 }
 
-// InvoicePage is a page of Billing History.
+// InvoicePage is a page of Billing History; pass Next as the next After
+// while More is set.
 type InvoicePage struct {
 	Invoices []Invoice
 	Next     int64

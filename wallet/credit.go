@@ -212,7 +212,8 @@ func (c *Credit) post(ctx context.Context, t Transfer) (Result, error) {
 	return res[0], nil
 }
 
-// Balance returns the customer's wallet balance.
+// Balance returns the customer's wallet balance, or ErrAccountNotFound
+// when the wallet was never opened (Open, TopUp and Refund open it).
 func (c *Credit) Balance(ctx context.Context, customer string) (Balance, error) {
 	return c.ledger.Balance(ctx, c.Account(customer))
 }
@@ -275,7 +276,8 @@ type CreditPage struct {
 	More    bool
 }
 
-// History returns a page of the customer's Credit History, oldest first.
+// History returns a page of the customer's Credit History, oldest first,
+// or ErrAccountNotFound when the wallet was never opened.
 func (c *Credit) History(ctx context.Context, customer string, q HistoryQuery) (CreditPage, error) {
 	p, err := c.ledger.History(ctx, c.Account(customer), q)
 	if err != nil {

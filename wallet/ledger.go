@@ -60,7 +60,8 @@ type Ledger interface {
 
 	// History returns a page of the account's entries in the order they were
 	// applied, each with the balance after it. Start with a zero query and pass
-	// the page's Next as the next query's After while More is set.
+	// the page's Next as the next query's After while More is set. An
+	// account never created: ErrAccountNotFound.
 	History(ctx context.Context, account string, q HistoryQuery) (HistoryPage, error)
 
 	// ExpireHolds releases up to limit pending holds (all when limit <= 0)

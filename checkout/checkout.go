@@ -395,7 +395,7 @@ type OrderRequest struct {
 	// gateway reference "<id>-<n>" fits every gateway. Empty: a random one.
 	ID       string
 	Customer string // the customer's ID: their wallet, resources and invoices
-	Email    string // where the customer's emails go: an ASCII address, a display name allowed ("An <an@example.vn>")
+	Email    string // where the customer's emails go: an ASCII address alone ("an@example.vn"), as gateways take it
 	Language Language
 	Items    []LineItem
 	Currency string // default Config.Currency
@@ -414,7 +414,7 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	if req.Customer == "" || len(req.Customer) > 128 {
 		return Order{}, fmt.Errorf("%w: customer must have 1 to 128 characters", ErrInvalidOrder)
 	}
-	if err := checkEmail(ErrInvalidOrder, "email", req.Email, false); err != nil {
+	if err := checkEmail(ErrInvalidOrder, "email", req.Email); err != nil {
 		return Order{}, err
 	}
 	if len(req.Items) == 0 {

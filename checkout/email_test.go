@@ -11,13 +11,16 @@ import (
 	"github.com/thanhtoan/thanhtoan/checkout"
 )
 
-// unsendable are addresses the email renderer refuses: an order or a share
-// link given one would complete with an email the outbox could never send.
+// unsendable are addresses refused for an order or a payer: the email
+// renderer could never send to them (the outbox would retry for ever), or
+// they are not an address alone, which gateways refuse (VTC Pay's
+// bill_to_email) after the order was made.
 var unsendable = []string{
 	"", " ", "x@", "@x.vn", "a..b@x.vn", ".a@x.vn", "a.@x.vn", "a@x..vn", "a@@x.vn", "a@x.vn@y.vn",
 	"ñ@x.vn",                                                                   // non-ASCII: needs SMTPUTF8
 	"a@x.vn\r\nBcc: e@evil.vn",                                                 // header injection
 	strings.Repeat("a", 65) + "@x.vn", "a@" + strings.Repeat("x", 250) + ".vn", // over SMTP's limits
+	"An <a@x.vn>", "Bình <b@x.vn>", " a@x.vn", "a@x.vn ", `"a"@x.vn`, // not an address alone
 	"a@x.vn\n", "a\x00@x.vn", "a b@x.vn", `"a b"@x.vn`, "<a@x.vn", "a@x.vn>", "An <a@x.vn", "\xff@x.vn",
 }
 
@@ -31,8 +34,7 @@ func TestCreateOrderRefusesUnsendableEmail(t *testing.T) {
 			t.Errorf("email %q: err = %v, want ErrInvalidOrder", addr, err)
 		}
 	}
-	// Every form the renderer can send to is taken, a display name too.
-	for _, addr := range []string{"a@x.vn", "a.b+tag@mail.example.vn", "o'brien@x.vn", "a@x", "An <a@x.vn>", "Bình <b@x.vn>", `"ab"@x.vn`, "A@X.VN", strings.Repeat("a", 64) + "@x.vn"} {
+	for _, addr := range []string{"a@x.vn", "a.b+tag@mail.example.vn", "o'brien@x.vn", "a@x", "A@X.VN", strings.Repeat("a", 64) + "@x.vn"} {
 		if _, err := e.c.CreateOrder(e.ctx, checkout.OrderRequest{Customer: "a", Email: addr, Items: items}); err != nil {
 			t.Errorf("email %q: %v", addr, err)
 		}
@@ -43,8 +45,7 @@ func TestShareRefusesUnsendableEmail(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{})
 	o := e.order("an", 50000)
-	// A payer's email is the address alone: no display name, no spaces.
-	for _, addr := range append(unsendable, "An <a@x.vn>", " a@x.vn", "a@x.vn ", `"a"@x.vn`) {
+	for _, addr := range unsendable {
 		if _, err := e.c.Share(e.ctx, o.ID, addr); !errors.Is(err, checkout.ErrInvalidRequest) {
 			t.Errorf("payer %q: err = %v, want ErrInvalidRequest", addr, err)
 		}
@@ -54,6 +55,24 @@ func TestShareRefusesUnsendableEmail(t *testing.T) {
 	}
 	if _, err := e.c.Share(e.ctx, o.ID, "payer+1@x.vn"); err != nil {
 		t.Errorf("plain payer address: %v", err)
+	}
+}
+
+// Every address an order takes can pay through VTC Pay, one too long for
+// its bill_to_email (100 characters) too: the field is left out.
+func TestOrderEmailPaysThroughVTCPay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	for _, addr := range []string{"a@x.vn", "o'brien+tag@mail.example.vn", strings.Repeat("a", 64) + "@" + strings.Repeat("x", 60) + ".vn"} {
+		o, err := e.c.CreateOrder(e.ctx, checkout.OrderRequest{Customer: "a", Email: addr,
+			Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: vnd(20000)}}})
+		if err != nil {
+			t.Fatalf("email %q: %v", addr, err)
+		}
+		next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"})
+		if err != nil || next.Kind != checkout.NextRedirect {
+			t.Errorf("email %q: Pay = %+v, %v", addr, next, err)
+		}
 	}
 }
 

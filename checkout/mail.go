@@ -354,13 +354,12 @@ func parseMailAddress(invalid error, field, s string) (mail.Address, error) {
 	return *a, nil
 }
 
-// checkEmail refuses, wrapping invalid, an address the email renderer
-// could never send to (see parseMailAddress): an order's or a payer's
-// email is checked when it is given, not found unsendable in the outbox
-// after the payment. With bare, s must be the address alone, without a
-// display name or spaces around it.
-func checkEmail(invalid error, field, s string, bare bool) error {
-	addr := s
+// checkEmail refuses, wrapping invalid, s unless it is an address alone
+// (no display name, no spaces around it) that the email renderer can send
+// to (see parseMailAddress) and the gateways take: an order's or a payer's
+// email is checked when it is given, not found unsendable in the outbox,
+// or refused by a gateway, after the payment.
+func checkEmail(invalid error, field, s string) error {
 	if !plainAddress(s) {
 		a, err := parseMailAddress(invalid, field, s)
 		if err != nil {
@@ -369,13 +368,12 @@ func checkEmail(invalid error, field, s string, bare bool) error {
 			}
 			return err
 		}
-		if bare && a.Address != s {
+		if a.Address != s {
 			return fmt.Errorf("%w: %s %q is not an address alone", invalid, field, s)
 		}
-		addr = a.Address
 	}
 	// SMTP's limits (RFC 5321, 4.5.3.1): servers refuse longer ones.
-	if at := strings.LastIndexByte(addr, '@'); len(addr) > 254 || at > 64 {
+	if at := strings.LastIndexByte(s, '@'); len(s) > 254 || at > 64 {
 		return fmt.Errorf("%w: %s address is longer than SMTP allows (254 characters, 64 before the @)", invalid, field)
 	}
 	return nil

@@ -36,7 +36,7 @@ type ShareResult struct {
 // could not be sent to is refused with ErrInvalidRequest.
 func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res ShareResult, err error) {
 	defer c.export(&res.Order)
-	if err := checkEmail(ErrInvalidRequest, "payer email", payerEmail, true); err != nil {
+	if err := checkEmail(ErrInvalidRequest, "payer email", payerEmail); err != nil {
 		return ShareResult{}, err
 	}
 	if len(c.gateways) == 0 {

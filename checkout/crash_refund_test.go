@@ -85,21 +85,30 @@ func TestCrashDuringGatewayRefundConverges(t *testing.T) {
 }
 
 // Two payers pay one shared order; the second's money is refunded through
-// the gateway. A crash before and after every Store and ledger call from
-// the second payment's notification on, then Sweep: the order stays
+// the gateway, or, where the gateway refuses that refund, credited to the
+// requester's wallet. A crash before and after every Store and ledger call
+// from the second payment's notification on, then Sweep: the order stays
 // completed and provisioned once, the refund is sent once at most, and the
-// second payment is settled.
+// second payment is settled, and credited only where its records say so.
 func TestCrashDuringSecondPayerRefundConverges(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []gwCrashCase{
-		{"vtcpay/onbehalf", "vtcpay", checkout.MethodOnBehalf, 150000, 100000, false},
-		{"vietpay/onbehalf", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false},
+	for _, tc := range []struct {
+		gwCrashCase
+		refuse bool // the gateway refuses the refund
+	}{
+		{gwCrashCase{"vtcpay/onbehalf", "vtcpay", checkout.MethodOnBehalf, 150000, 100000, false}, false},
+		{gwCrashCase{"vietpay/onbehalf", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false}, false},
+		{gwCrashCase{"vtcpay/onbehalf/refused", "vtcpay", checkout.MethodOnBehalf, 150000, 100000, false}, true},
+		{gwCrashCase{"vietpay/onbehalf/refused", "vietpay", checkout.MethodOnBehalf, 150000, 100000, false}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			run := func(t *testing.T, cfg envConfig, arm, disarm func()) *gwCrashEnv {
 				var rt *faultRT
-				e := newGWEnv(t, tc, cfg, func(inner http.RoundTripper) http.RoundTripper {
+				e := newGWEnv(t, tc.gwCrashCase, cfg, func(inner http.RoundTripper) http.RoundTripper {
+					if tc.refuse {
+						inner = &tamperRefund{inner: inner, match: gatewayCalls[tc.gateway]["refund"]}
+					}
 					rt = &faultRT{inner: inner, match: gatewayCalls[tc.gateway]["refund"]}
 					return rt
 				})
@@ -139,8 +148,12 @@ func TestCrashDuringSecondPayerRefundConverges(t *testing.T) {
 				store:  func(s checkout.Store) checkout.Store { return faultyStore{s, fs} },
 				ledger: func(l wallet.Ledger) wallet.Ledger { return faultyLedger{l, fl} },
 			}, func() { fs.armed.Store(true); fl.armed.Store(true) }, func() { fs.armed.Store(false); fl.armed.Store(false) })
-			if got := e.get(e.last); got.Attempts[1].Outcome != checkout.OutcomeSucceeded || e.charged() != tc.price {
-				t.Fatalf("the clean run: second payment %s, payers down by %d", got.Attempts[1].Outcome, e.charged())
+			charged := tc.price // the second payer refunded at the gateway
+			if tc.refuse {
+				charged = 2 * tc.price // and credited to the wallet
+			}
+			if got := e.get(e.last); got.Attempts[1].Outcome != checkout.OutcomeSucceeded || e.charged() != charged {
+				t.Fatalf("the clean run: second payment %s, payers down by %d, want %d", got.Attempts[1].Outcome, e.charged(), charged)
 			}
 			ns, nl := fs.calls.Load(), fl.calls.Load()
 			if ns < 5 {
@@ -188,6 +201,22 @@ func sweepAndCheckSecondPayer(t *testing.T, e *gwCrashEnv, id string, rt *faultR
 	}
 	if pend, _ := e.store.PendingNotifications(e.ctx, 100); len(pend) != 0 {
 		t.Errorf("%d notifications never sent", len(pend))
+	}
+	// Money credited for a payment is in its records: a credit they do not
+	// show (a refund "outcome unknown", left to a person) would be paid
+	// back a second time by the person who settles it.
+	credited := map[string]int{}
+	for _, l := range e.paymentRecords("zed") {
+		if l.Outcome == checkout.PaymentCredited {
+			credited[l.Reference]++
+		}
+	}
+	for _, a := range got.Attempts {
+		_, err := e.ledger.Lookup(e.ctx, a.Reference+"/credit")
+		inLedger := err == nil
+		if inLedger != (credited[a.Reference] == 1) || inLedger && a.Refund == "unknown" {
+			t.Errorf("payment %s: credited in the ledger %v (%v), in Payment History %d times, refund %q", a.Reference, inLedger, err, credited[a.Reference], a.Refund)
+		}
 	}
 	checkMoney(t, e, id, faultCase{gwCrashCase: gwCrashCase{price: got.Amount.IntPart()}})
 	e.conserved("zed")

@@ -451,7 +451,8 @@ func (c *Client) refundUnderWay(o Order) bool {
 // gateway when the order was paid by another payer and the gateway can,
 // else credited to the requester's wallet. The order is flagged.
 //
-// A refund is sent once: it is marked started in the Store first, and a
+// A refund is sent once: it is marked started in the Store first, the
+// gateway's answer is saved before anything is done on it, and a
 // refund whose outcome is not known (an error other than the gateway's
 // refusal, or a crash after it was sent) is never sent again: the payment
 // is left to a person (the order flagged, its Reason says so) and nothing
@@ -478,6 +479,17 @@ func (c *Client) settleExtra(ctx context.Context, o Order, gw Gateway, ref strin
 		default:
 			a.Refund = "unknown"
 			c.opts.logger.WarnContext(ctx, "checkout: refund of an extra payment: outcome unknown", "order", o.ID, "reference", ref, "err", err)
+		}
+		if a.Refund != "unknown" {
+			// The gateway's answer is saved before it is acted on: a
+			// refused refund credited to the wallet, its answer then lost,
+			// would read "started" and be left to a person as a refund
+			// that may have gone through, who would pay it back again.
+			o.UpdatedAt = c.opts.now()
+			if o, err = c.store.UpdateOrder(ctx, o); err != nil {
+				return o, err
+			}
+			a, _ = o.attempt(ref)
 		}
 	}
 	switch a.Refund {

@@ -284,6 +284,24 @@ func (e *env) creditLines(customer string) []string {
 	}
 }
 
+// paymentRecords returns a customer's whole Payment History.
+func (e *env) paymentRecords(customer string) []checkout.Payment {
+	e.t.Helper()
+	var out []checkout.Payment
+	q := checkout.PageQuery{Limit: 1}
+	for {
+		p, err := e.c.PaymentHistory(e.ctx, customer, q)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, p.Payments...)
+		if !p.More {
+			return out
+		}
+		q.After = p.Next
+	}
+}
+
 func (e *env) paymentLines(customer string) []string {
 	e.t.Helper()
 	var out []string

@@ -30,7 +30,8 @@ import (
 // records and the test's own log: one outcome each, money neither lost
 // nor doubled.
 //
-// THANHTOAN_RANDOM_SEEDS=N runs seeds 1..N instead of the default ones;
+// THANHTOAN_RANDOM_SEEDS=N runs seeds 1..N instead of the default ones
+// (FROM-TO runs FROM..TO);
 // THANHTOAN_RANDOM_SEED=S runs seed S alone (to replay a failure);
 // THANHTOAN_RANDOM_VTC_ONLY=1 pays every order through VTC Pay, as the
 // test did before it drew gateways (seeds then replay as they did).
@@ -57,12 +58,18 @@ func randomSeeds(t *testing.T, defaults int, once bool) ([]uint64, map[uint64]bo
 		}
 		seeds = []uint64{s}
 	case os.Getenv("THANHTOAN_RANDOM_SEEDS") != "":
-		n, err := strconv.Atoi(os.Getenv("THANHTOAN_RANDOM_SEEDS"))
-		if err != nil || n < 1 {
-			t.Fatalf("THANHTOAN_RANDOM_SEEDS=%q: want a positive number", os.Getenv("THANHTOAN_RANDOM_SEEDS"))
+		v := os.Getenv("THANHTOAN_RANDOM_SEEDS")
+		from, to, isRange := strings.Cut(v, "-")
+		if !isRange {
+			from, to = "1", v
 		}
-		for s := range uint64(n) {
-			seeds = append(seeds, s+1)
+		lo, err1 := strconv.ParseUint(from, 10, 64)
+		hi, err2 := strconv.ParseUint(to, 10, 64)
+		if err1 != nil || err2 != nil || lo < 1 || hi < lo {
+			t.Fatalf("THANHTOAN_RANDOM_SEEDS=%q: want N or FROM-TO, positive and in order", v)
+		}
+		for s := lo; s <= hi; s++ {
+			seeds = append(seeds, s)
 		}
 	default:
 		for s := range uint64(defaults) {

@@ -158,7 +158,7 @@ func WithRandom(r io.Reader) Option {
 // added. Without it the route renders a minimal status page.
 func WithResultURL(raw string) Option {
 	return func(o *options) error {
-		if _, err := parseHTTPURL(raw); err != nil {
+		if _, err := parseHTTPURL("result URL", raw); err != nil {
 			return err
 		}
 		o.resultURL = raw
@@ -280,7 +280,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.Provisioner == nil {
 		return nil, fmt.Errorf("%w: a Provisioner is required", ErrInvalidConfig)
 	}
-	base, err := parseHTTPURL(cfg.BaseURL)
+	base, err := parseHTTPURL("Config.BaseURL (where Handler is mounted)", cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -342,10 +342,10 @@ type binder interface {
 	bind(lookup func(ctx context.Context, reference string) (Intent, error)) error
 }
 
-func parseHTTPURL(raw string) (*url.URL, error) {
+func parseHTTPURL(what, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%w: %q is not an absolute http(s) URL without query", ErrInvalidConfig, raw)
+		return nil, fmt.Errorf("%w: %s %q is not an absolute http(s) URL without query", ErrInvalidConfig, what, raw)
 	}
 	return u, nil
 }
@@ -449,10 +449,9 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	} else if err := validOrderID(id); err != nil {
 		return Order{}, err
 	}
-	lang := req.Language
-	if lang == "" {
-		lang = Vietnamese
-	}
+	// English ("en", "en-US", "EN") or else Vietnamese, as emails and pages
+	// read it, so that the gateways' pages read it the same.
+	lang := mailLanguage(req.Language)
 	now := c.opts.now()
 	// The Store copies the items: no copy here.
 	o := Order{ID: id, Customer: req.Customer, Email: req.Email, Language: lang, Items: req.Items,
@@ -561,7 +560,7 @@ func (c *Client) Pay(ctx context.Context, orderID string, req PayRequest) (next 
 		}
 	case MethodTopUpAndPay, MethodGateway:
 		if _, ok := c.gateways[req.Gateway]; !ok {
-			return Next{}, fmt.Errorf("%w: %q", ErrUnknownGateway, req.Gateway)
+			return Next{}, fmt.Errorf("%w: %q (PayRequest.Gateway names one of %q)", ErrUnknownGateway, req.Gateway, c.gwNames)
 		}
 	case MethodOnBehalf:
 		return Next{}, fmt.Errorf("%w: payment on behalf starts with Share", ErrInvalidRequest)

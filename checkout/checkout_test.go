@@ -113,6 +113,47 @@ func TestCreateOrderValidates(t *testing.T) {
 	}
 }
 
+// An order's language is English or Vietnamese, read as emails and pages
+// read it, so that VTC Pay's page is in the order's language too.
+func TestCreateOrderLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	for in, want := range map[checkout.Language]checkout.Language{
+		"": checkout.Vietnamese, "vi": checkout.Vietnamese, "vi-VN": checkout.Vietnamese, "fr": checkout.Vietnamese,
+		"en": checkout.English, "en-US": checkout.English, "EN": checkout.English, "en_GB": checkout.English,
+	} {
+		o, err := e.c.CreateOrder(e.ctx, checkout.OrderRequest{Customer: "a", Email: "a@x.vn", Language: in,
+			Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: vnd(20000)}}})
+		if err != nil || o.Language != want || e.get(o.ID).Language != want {
+			t.Errorf("language %q: %q, stored %q, %v; want %q", in, o.Language, e.get(o.ID).Language, err, want)
+			continue
+		}
+		next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(next.URL)
+		if got, wantVTC := u.Query().Get("language"), map[checkout.Language]string{checkout.English: "en", checkout.Vietnamese: "vi"}[want]; got != wantVTC {
+			t.Errorf("language %q: VTC Pay's page in %q, want %q", in, got, wantVTC)
+		}
+	}
+}
+
+// Errors of a misconfigured call name what to set.
+func TestErrorsNameWhatToSet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	o := e.order("a", 20000)
+	_, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway})
+	if !errors.Is(err, checkout.ErrUnknownGateway) || !strings.Contains(err.Error(), "PayRequest.Gateway") || !strings.Contains(err.Error(), "vtcpay") {
+		t.Errorf("Pay without a gateway: %v", err)
+	}
+	_, err = checkout.New(checkout.Config{Provisioner: checkout.ProvisionerFunc(func(context.Context, checkout.ProvisionRequest) error { return nil })})
+	if !errors.Is(err, checkout.ErrInvalidConfig) || !strings.Contains(err.Error(), "BaseURL") {
+		t.Errorf("New without BaseURL: %v", err)
+	}
+}
+
 func TestGatewayPays(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{})

@@ -21,10 +21,10 @@ const (
 	NotifyRefunded NotificationKind = "refunded"
 )
 
-// Language of an order (its emails and the payer's pages) and of a
-// notification: Vietnamese or English. An order made with none is
-// Vietnamese; emails and pages show any value but English ("en", or a tag
-// such as "en-US") in Vietnamese.
+// Language of an order (its emails, the payer's pages and the gateways'
+// pages) and of a notification: Vietnamese or English. CreateOrder stores
+// English for "en" or a tag such as "en-US" (in any case) and Vietnamese
+// for anything else, none included.
 type Language string
 
 const (

@@ -181,7 +181,7 @@ func (c *Client) PayShared(ctx context.Context, token, gateway string) (next Nex
 	defer c.export(&next.Order)
 	gw, ok := c.gateways[gateway]
 	if !ok {
-		return Next{}, fmt.Errorf("%w: %q", ErrUnknownGateway, gateway)
+		return Next{}, fmt.Errorf("%w: %q (one of %q)", ErrUnknownGateway, gateway, c.gwNames)
 	}
 	l, o, err := c.checkShare(ctx, token)
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"strconv"
+	"strings"
 
 	"github.com/thanhtoan/thanhtoan/vtcpay"
 )
@@ -55,7 +57,7 @@ func (g *vtcGateway) Start(_ context.Context, in Intent) (Start, error) {
 	}
 	u, err := g.c.CheckoutURL(vtcpay.PaymentRequest{
 		Amount: in.Amount, Currency: vtcpay.Currency(in.Currency), ReferenceNumber: in.Reference,
-		ReturnURL: in.ReturnURL, PaymentType: g.opts.PaymentType, Language: lang, BillToEmail: truncate(in.Email, 100),
+		ReturnURL: in.ReturnURL, PaymentType: g.opts.PaymentType, Language: lang, BillToEmail: billToEmail(in.Email),
 	})
 	if err != nil {
 		// Nothing was sent: the checkout URL is built locally.
@@ -138,11 +140,29 @@ func vtcOutcome(o vtcpay.Outcome) Outcome {
 	return OutcomeUnknown
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// billToEmail is email as VTC Pay's optional bill_to_email takes it: the
+// address alone (an order's email may have a display name), or nothing
+// where VTC Pay would refuse it (over 100 characters, a '|', a space, '<'
+// or '>'), so that the payment is not refused for a field it can do
+// without.
+func billToEmail(email string) string {
+	addr := email
+	if !plainAddress(email) {
+		a, err := mail.ParseAddress(email)
+		if err != nil {
+			return ""
+		}
+		addr = a.Address
 	}
-	return ""
+	if len(addr) > 100 || !strings.Contains(addr, "@") {
+		return ""
+	}
+	for i := 0; i < len(addr); i++ {
+		if c := addr[i]; c <= ' ' || c >= 0x7f || c == '|' || c == '<' || c == '>' {
+			return ""
+		}
+	}
+	return addr
 }
 
 func validGatewayName(name string) error {

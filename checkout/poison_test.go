@@ -1,9 +1,14 @@
 package checkout_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/thanhtoan/thanhtoan/checkout"
+	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
 // Poison inputs: values the public API takes that a later step (a
@@ -35,5 +40,65 @@ func TestVTCPayTakesEveryOrderEmail(t *testing.T) {
 			e.notify(lastRef(e.get(o.ID)))
 			e.wantState(o.ID, checkout.StateCompleted)
 		})
+	}
+}
+
+// refusingNotifier fails every email to one address (a mailbox the SMTP
+// server refuses for good, say) and sends the others through notifier.
+type refusingNotifier struct {
+	*notifier
+	refused string
+}
+
+func (n refusingNotifier) Send(ctx context.Context, m checkout.Notification) error {
+	if m.To == n.refused {
+		return errors.New("smtp: 550 mailbox unavailable")
+	}
+	return n.notifier.Send(ctx, m)
+}
+
+// TestSweepSendsPastUnsendableNotifications: notifications that can never
+// be sent (an address the server refuses) stay pending, oldest first, and
+// Sweep stopped at a page of 100 of them that it could not send, so that
+// from the hundredth on no email another order queued after them was ever
+// sent again once its first send failed.
+func TestSweepSendsPastUnsendableNotifications(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := newClock()
+	const refused = "gone@example.vn"
+	notif := &notifier{}
+	c, err := checkout.New(checkout.Config{Provisioner: &provisioner{results: map[string]error{}},
+		Notifier: refusingNotifier{notif, refused}, BaseURL: baseURL}, checkout.WithClock(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := func(id, email string) {
+		t.Helper()
+		if _, err := c.Credit("").TopUp(ctx, wallet.TopUpRequest{ID: "seed/" + id, Customer: id, Amount: vnd(1000)}); err != nil {
+			t.Fatal(err)
+		}
+		o, err := c.CreateOrder(ctx, checkout.OrderRequest{ID: id, Customer: id, Email: email,
+			Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: vnd(1000)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next, err := c.Pay(ctx, o.ID, checkout.PayRequest{Method: checkout.MethodCredit}); err != nil || next.Order.State != checkout.StateCompleted {
+			t.Fatalf("pay %s: %v (%s)", id, err, next.Order.State)
+		}
+	}
+	for i := range 150 {
+		pay(fmt.Sprintf("gone%d", i), refused)
+	}
+	notif.mu.Lock()
+	notif.failNext = 1 // the next email's first send fails: Sweep's to send
+	notif.mu.Unlock()
+	pay("late", "late@example.vn")
+	clk.Advance(time.Hour) // past the outbox grace
+	if _, err := c.Sweep(ctx); err == nil {
+		t.Error("Sweep reported no error with 150 notifications it could not send")
+	}
+	if got := len(notif.byKind(checkout.NotifyOrderCompleted)); got != 1 {
+		t.Fatalf("emails sent after Sweep: %d, want the late order's", got)
 	}
 }

@@ -80,26 +80,37 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 		q.After = page[len(page)-1].ID
 	}
 
-	for {
-		items, err := c.store.PendingNotifications(ctx, 100)
+	// The outbox is read oldest first, and what cannot be sent now stays
+	// at its head: each page asks for what this Sweep already saw and
+	// left there, plus 100, so that notifications that fail every time
+	// (a mailbox the server refuses) do not keep Sweep from those queued
+	// after them. Stores return at most MaxPageSize: more than that many
+	// unsendable notifications still hide those behind them.
+	seen := map[string]bool{}
+	for limit := 100; ; limit = len(seen) + 100 {
+		items, err := c.store.PendingNotifications(ctx, limit)
 		if err != nil {
 			fail(fmt.Errorf("checkout: sweep: outbox: %w", err))
 			break
 		}
-		sent := 0
+		tried := 0
 		young := c.opts.now().Add(-c.opts.outboxGrace)
 		for _, it := range items {
+			if seen[it.Notification.ID] {
+				continue
+			}
+			seen[it.Notification.ID] = true
 			if it.EnqueuedAt.After(young) {
 				continue // its Client is sending it (WithOutboxGrace)
 			}
+			tried++
 			if c.deliver(ctx, it.Notification) {
-				sent++
+				rep.Notifications++
 			} else {
 				fail(fmt.Errorf("checkout: sweep: notification %s not sent", it.Notification.ID))
 			}
 		}
-		rep.Notifications += sent
-		if len(items) < 100 || sent == 0 {
+		if len(items) < limit || tried == 0 {
 			break
 		}
 	}

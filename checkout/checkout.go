@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"github.com/thanhtoan/thanhtoan/wallet"
@@ -390,7 +391,7 @@ type OrderRequest struct {
 	// ID is optional: 1 to 24 characters of [A-Za-z0-9_.], so that a
 	// gateway reference "<id>-<n>" fits every gateway. Empty: a random one.
 	ID       string
-	Customer string // the customer's ID: their wallet, resources and invoices
+	Customer string // the customer's ID: their wallet, resources and invoices; 1 to 128 bytes of UTF-8
 	Email    string // where the customer's emails go: an ASCII address, a display name allowed ("An <an@example.vn>")
 	Language Language
 	Items    []LineItem
@@ -398,7 +399,8 @@ type OrderRequest struct {
 }
 
 // CreateOrder validates and saves a new order, whose amount is the sum of
-// its items.
+// its items. Its texts (customer, language, descriptions, attributes) must
+// be UTF-8 without NUL bytes.
 func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, error) {
 	cur := req.Currency
 	if cur == "" {
@@ -410,6 +412,9 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	if req.Customer == "" || len(req.Customer) > 128 {
 		return Order{}, fmt.Errorf("%w: customer must have 1 to 128 characters", ErrInvalidOrder)
 	}
+	if !storableText(req.Customer) || !storableText(string(req.Language)) {
+		return Order{}, fmt.Errorf("%w: customer and language must be UTF-8 without NUL bytes", ErrInvalidOrder)
+	}
 	if err := checkEmail(ErrInvalidOrder, "email", req.Email, false); err != nil {
 		return Order{}, err
 	}
@@ -420,6 +425,14 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	for i, it := range req.Items {
 		if it.Description == "" {
 			return Order{}, fmt.Errorf("%w: item %d has no description", ErrInvalidOrder, i)
+		}
+		if !storableText(it.Description) {
+			return Order{}, fmt.Errorf("%w: item %d: description must be UTF-8 without NUL bytes", ErrInvalidOrder, i)
+		}
+		for _, a := range it.Config {
+			if !storableText(a.Name) || !storableText(a.Value) {
+				return Order{}, fmt.Errorf("%w: item %d: attribute %q must be UTF-8 without NUL bytes", ErrInvalidOrder, i, a.Name)
+			}
 		}
 		if it.Quantity < 1 {
 			return Order{}, fmt.Errorf("%w: item %d: quantity %d must be at least 1", ErrInvalidOrder, i, it.Quantity)
@@ -464,6 +477,14 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 		return o, nil
 	}
 	return c.store.CreateOrder(ctx, o)
+}
+
+// storableText reports whether s is text every Store and Ledger keeps as
+// given: valid UTF-8 without NUL bytes (PostgreSQL refuses both, so an
+// order or a wallet named with them would be taken by the memory store
+// and refused later by pgledger, after money moved).
+func storableText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)

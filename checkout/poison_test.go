@@ -102,3 +102,38 @@ func TestSweepSendsPastUnsendableNotifications(t *testing.T) {
 		t.Fatalf("emails sent after Sweep: %d, want the late order's", got)
 	}
 }
+
+// TestCreateOrderRefusesUnstorableText: text PostgreSQL cannot store
+// (invalid UTF-8, a NUL byte) is refused by CreateOrder whatever the Store.
+// pgstore refused it, but on the memory store the order was taken, and its
+// customer's wallet account is named after Customer: a pgledger ledger
+// refuses that account, so a gateway payment's refund to the wallet (a
+// failed provisioning) or the crediting of a late payment failed at every
+// Sweep, after the money was taken.
+func TestCreateOrderRefusesUnstorableText(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	item := func(desc, name, value string) []checkout.LineItem {
+		return []checkout.LineItem{{Description: desc, Quantity: 1, Amount: vnd(1000), Config: []checkout.Attribute{{Name: name, Value: value}}}}
+	}
+	for _, tc := range []struct {
+		name string
+		req  checkout.OrderRequest
+	}{
+		{"customer NUL", checkout.OrderRequest{Customer: "an\x00", Items: item("VM", "vCPU", "2")}},
+		{"customer invalid UTF-8", checkout.OrderRequest{Customer: "\xffan", Items: item("VM", "vCPU", "2")}},
+		{"description NUL", checkout.OrderRequest{Customer: "an", Items: item("VM\x00", "vCPU", "2")}},
+		{"description invalid UTF-8", checkout.OrderRequest{Customer: "an", Items: item("M\xe1y", "vCPU", "2")}},
+		{"attribute name", checkout.OrderRequest{Customer: "an", Items: item("VM", "v\x00CPU", "2")}},
+		{"attribute value", checkout.OrderRequest{Customer: "an", Items: item("VM", "vCPU", "\xc0")}},
+		{"language", checkout.OrderRequest{Customer: "an", Language: "v\xffi", Items: item("VM", "vCPU", "2")}},
+	} {
+		tc.req.Email = "an@example.vn"
+		if _, err := e.c.CreateOrder(e.ctx, tc.req); !errors.Is(err, checkout.ErrInvalidOrder) {
+			t.Errorf("%s: err = %v, want ErrInvalidOrder", tc.name, err)
+		}
+	}
+	if _, err := e.c.CreateOrder(e.ctx, checkout.OrderRequest{Customer: "Bình", Email: "an@example.vn", Items: item("Máy chủ \ufffd", "RAM", "4 GB")}); err != nil {
+		t.Errorf("valid UTF-8: %v", err)
+	}
+}

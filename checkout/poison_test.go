@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/thanhtoan/thanhtoan/checkout"
+	"github.com/thanhtoan/thanhtoan/vivietpay/vivietpaytest"
 	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
@@ -136,4 +137,72 @@ func TestCreateOrderRefusesUnstorableText(t *testing.T) {
 	if _, err := e.c.CreateOrder(e.ctx, checkout.OrderRequest{Customer: "Bình", Email: "an@example.vn", Items: item("Máy chủ \ufffd", "RAM", "4 GB")}); err != nil {
 		t.Errorf("valid UTF-8: %v", err)
 	}
+}
+
+// TestGatewayAmountItCannotSettle: VTC Pay's client starts a payment of
+// up to 10^18 minor units, but reads amounts of at most 14 integer digits
+// in its notifications, returns and status answers. An order of 10^15
+// dong started on VTC Pay and, paid, could never be settled: every
+// notification was refused as malformed, every Sweep's query failed, and
+// the top up and pay hold stayed held for ever. Such a payment is now
+// refused at its start, before anything is sent: the order is cancelled
+// and its hold released.
+func TestGatewayAmountItCannotSettle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	e.topUp("an", 1000)
+	o, err := e.c.CreateOrder(e.ctx, checkout.OrderRequest{Customer: "an", Email: "an@example.vn",
+		Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: vnd(1_000_000_000_000_000)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodTopUpAndPay, Gateway: "vtcpay"})
+	if !errors.Is(err, checkout.ErrPaymentFailed) {
+		if next.Kind == checkout.NextRedirect {
+			e.payAtGateway(next, 1)
+			e.notify(lastRef(e.get(o.ID)))
+			e.clock.Advance(30 * 24 * time.Hour)
+			_, err = e.c.Sweep(e.ctx)
+		}
+		t.Fatalf("Pay of 10^15 dong on VTC Pay: %v, want ErrPaymentFailed; after paying, a month of Sweep: %v", next.Kind, err)
+	}
+	e.wantState(o.ID, checkout.StateCancelled)
+	if b := e.balance("an"); !b.Available.Equal(vnd(1000)) || !b.Pending.IsZero() {
+		t.Errorf("balance after the refused start: available %s, pending %s; want the hold released", b.Available, b.Pending)
+	}
+	// Just below the limit the payment goes through.
+	o = e.order("an", 99_999_999_999_999+1000)
+	next, err = e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodTopUpAndPay, Gateway: "vtcpay"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.payAtGateway(next, 1)
+	e.notify(lastRef(e.get(o.ID)))
+	e.wantState(o.ID, checkout.StateCompleted)
+}
+
+// TestVietPayAmountItCannotSettle: Ví Việt's client starts a payment of
+// any amount that fits int64, but reads amounts of at most 18 digits in
+// its results: a payment of 10^18 dong or more could never be settled.
+// It is refused at its start.
+func TestVietPayAmountItCannotSettle(t *testing.T) {
+	t.Parallel()
+	e := newVietEnv(t)
+	e.srv.AddAccount(vivietpaytest.Account{Phone: "0922222222", Password: "pw123456", Balance: 2_000_000_000_000_000_000, Limit: 2_000_000_000_000_000_000})
+	o := e.order("an", 1_000_000_000_000_000_000)
+	next, err := e.c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vietpay"})
+	if !errors.Is(err, checkout.ErrPaymentFailed) {
+		if next.Kind == checkout.NextRedirect {
+			_, perr := e.srv.Pay(e.ctx, next.URL, "0922222222", "pw123456")
+			code := -1
+			if perr == nil {
+				code = e.deliver(e.lastNotification())
+			}
+			e.clock.Advance(30 * 24 * time.Hour)
+			_, err = e.c.Sweep(e.ctx)
+			t.Logf("paid: %v; notification answered %d; order %s", perr, code, e.get(o.ID).State)
+		}
+		t.Fatalf("Pay of 10^18 dong on Ví Việt: %v, want ErrPaymentFailed; after paying, a month of Sweep: %v", next.Kind, err)
+	}
+	e.wantState(o.ID, checkout.StateCancelled)
 }

@@ -392,7 +392,7 @@ type OrderRequest struct {
 	// gateway reference "<id>-<n>" fits every gateway. Empty: a random one.
 	ID       string
 	Customer string // the customer's ID: their wallet, resources and invoices; 1 to 128 bytes of UTF-8
-	Email    string // where the customer's emails go: an ASCII address, a display name allowed ("An <an@example.vn>")
+	Email    string // where the customer's emails go: an ASCII address, a display name allowed ("An <an@example.vn>"); at most 254 octets
 	Language Language
 	Items    []LineItem
 	Currency string // default Config.Currency

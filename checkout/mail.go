@@ -360,21 +360,38 @@ func parseMailAddress(invalid error, field, s string) (mail.Address, error) {
 // after the payment. With bare, s must be the address alone, without a
 // display name or spaces around it.
 func checkEmail(invalid error, field, s string, bare bool) error {
-	if plainAddress(s) {
-		return nil
+	// Longer than an SMTP path (RFC 5321: 254 octets for the address), or
+	// with a display name that long, it could not be sent (a server refuses
+	// it for good) or would make a header line over 998 octets once encoded.
+	if len(s) > maxEmailLen {
+		return fmt.Errorf("%w: %s has %d octets, at most %d", invalid, field, len(s), maxEmailLen)
 	}
-	a, err := parseMailAddress(invalid, field, s)
-	if err != nil {
-		if !errors.Is(err, invalid) { // a header injection
-			err = fmt.Errorf("%w: %w", invalid, err)
+	addr := s
+	if !plainAddress(s) {
+		a, err := parseMailAddress(invalid, field, s)
+		if err != nil {
+			if !errors.Is(err, invalid) { // a header injection
+				err = fmt.Errorf("%w: %w", invalid, err)
+			}
+			return err
 		}
-		return err
+		if bare && a.Address != s {
+			return fmt.Errorf("%w: %s %q is not an address alone", invalid, field, s)
+		}
+		addr = a.Address
 	}
-	if bare && a.Address != s {
-		return fmt.Errorf("%w: %s %q is not an address alone", invalid, field, s)
+	if at := strings.LastIndexByte(addr, '@'); at > maxLocalPartLen {
+		return fmt.Errorf("%w: %s: the part before @ has %d octets, at most %d", invalid, field, at, maxLocalPartLen)
 	}
 	return nil
 }
+
+// SMTP's limits on an address (RFC 5321, 4.5.3.1), which checkEmail also
+// applies to an address with its display name.
+const (
+	maxEmailLen     = 254
+	maxLocalPartLen = 64
+)
 
 // plainAddress reports whether s is a plain address that net/mail parses
 // to itself: a dot-atom local part (ASCII letters, digits and RFC 5322's

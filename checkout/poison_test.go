@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,4 +206,64 @@ func TestVietPayAmountItCannotSettle(t *testing.T) {
 		t.Fatalf("Pay of 10^18 dong on Ví Việt: %v, want ErrPaymentFailed; after paying, a month of Sweep: %v", next.Kind, err)
 	}
 	e.wantState(o.ID, checkout.StateCancelled)
+}
+
+// TestOrderEmailWithinSMTPLimits: whatever email CreateOrder takes, SMTP
+// can carry: an address of at most 254 octets with a local part of at
+// most 64 (RFC 5321; servers answer longer ones with a permanent 5xx at
+// RCPT, which the outbox retried for ever), and a message whose lines
+// (the To header, display name included) stay within 998 octets (RFC
+// 5322). CreateOrder took an address or a display name of any length.
+func TestOrderEmailWithinSMTPLimits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	r, err := checkout.NewEmailRenderer("no-reply@thanhtoan.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: vnd(1000)}}
+	label := strings.Repeat("d", 63)
+	domain := strings.Join([]string{label, label, label, label[:57]}, ".") + ".vn" // 250 octets
+	for _, tc := range []struct {
+		email string
+		take  bool
+	}{
+		{strings.Repeat("a", 64) + "@x.vn", true},
+		{strings.Repeat("a", 65) + "@x.vn", false},
+		{"a@" + domain, true}, // 252 octets
+		{"abcde@" + domain, false},
+		{"An <" + strings.Repeat("a", 64) + "@x.vn>", true},
+		{strings.Repeat("é", 120) + " <a@x.vn>", true},
+		{strings.Repeat("é", 400) + " <a@x.vn>", false},
+		{strings.Repeat("A", 1200) + " <a@x.vn>", false},
+	} {
+		o, err := e.c.CreateOrder(e.ctx, checkout.OrderRequest{Customer: "a", Email: tc.email, Items: items})
+		if err != nil {
+			if !errors.Is(err, checkout.ErrInvalidOrder) {
+				t.Errorf("email of %d octets: err = %v, want ErrInvalidOrder", len(tc.email), err)
+			}
+			if tc.take {
+				t.Errorf("email of %d octets refused: %v", len(tc.email), err)
+			}
+			continue
+		}
+		m, err := r.Render(checkout.Notification{ID: o.ID + "/email/completed", Kind: checkout.NotifyOrderCompleted, To: o.Email,
+			Order: checkout.OrderSummary{ID: o.ID, Items: o.Items, Amount: vnd(1000), Currency: "VND", Method: "credit"}})
+		if err != nil {
+			t.Fatalf("email of %d octets taken, not rendered: %v", len(tc.email), err)
+		}
+		raw, err := m.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := strings.LastIndexByte(m.To.Address, '@')
+		if len(m.To.Address) > 254 || at > 64 {
+			t.Errorf("email of %d octets taken: address of %d octets, local part %d", len(tc.email), len(m.To.Address), at)
+		}
+		for _, line := range strings.Split(string(raw), "\r\n") {
+			if len(line) > 998 {
+				t.Errorf("email of %d octets taken: a line of %d octets: %.40q", len(tc.email), len(line), line)
+			}
+		}
+	}
 }

@@ -56,7 +56,8 @@ type Config struct {
 	Notifier Notifier
 	// BaseURL is the public URL where Handler is mounted, e.g.
 	// "https://shop.example/pay". Return URLs (BaseURL+"/return/<gateway>")
-	// and share links (BaseURL+"/share/<token>") start with it. Required.
+	// and share links (BaseURL+"/share/<token>") start with it. Required;
+	// at most 960 octets.
 	BaseURL string
 	// Currency of orders that name none; default "VND". VND and USD are
 	// known.
@@ -285,6 +286,10 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	c := &Client{opts: o, ledger: cfg.Ledger, store: cfg.Store, provisioner: cfg.Provisioner, notifier: cfg.Notifier,
 		baseURL: strings.TrimRight(base.String(), "/"), currency: cfg.Currency, gateways: map[string]Gateway{},
 		credits: map[string]*wallet.Credit{}}
+	if len(c.baseURL) > maxBaseURLLen {
+		// Return URLs must fit VTC Pay's url_return (1000 characters).
+		return nil, fmt.Errorf("%w: BaseURL %.40q... has %d octets, at most %d", ErrInvalidConfig, c.baseURL, len(c.baseURL), maxBaseURLLen)
+	}
 	if c.ledger == nil {
 		now := o.now
 		c.ledger = wallet.NewMemoryLedger(wallet.WithClock(now))
@@ -333,6 +338,11 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	return c, nil
 }
+
+// maxBaseURLLen bounds Config.BaseURL, so that a return URL (BaseURL +
+// "/return/" + a gateway name of up to 32) fits VTC Pay's url_return of
+// 1000 characters (Ví Việt takes 1024).
+const maxBaseURLLen = 1000 - len("/return/") - 32
 
 // binder is implemented by adapters that need the payments as sent to
 // verify results (Ví Việt): New gives them the Client's lookup.

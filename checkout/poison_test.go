@@ -10,6 +10,7 @@ import (
 
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/vivietpay/vivietpaytest"
+	"github.com/thanhtoan/thanhtoan/vtcpay"
 	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
@@ -264,6 +265,52 @@ func TestOrderEmailWithinSMTPLimits(t *testing.T) {
 			if len(line) > 998 {
 				t.Errorf("email of %d octets taken: a line of %d octets: %.40q", len(tc.email), len(line), line)
 			}
+		}
+	}
+}
+
+// TestNewRefusesBaseURLGatewaysRefuse: return URLs are BaseURL +
+// "/return/<gateway>", and VTC Pay takes a url_return of at most 1000
+// characters (Ví Việt 1024): with a longer BaseURL every VTC Pay payment
+// failed at its start, after a top up and pay hold was taken. New refuses
+// it.
+func TestNewRefusesBaseURLGatewaysRefuse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envConfig{})
+	fc := e.fake.Config()
+	vc, err := vtcpay.New(vtcpay.Config{WebsiteID: fc.WebsiteID, SecretKey: fc.SecretKey, ReceiverAccount: fc.ReceiverAccount, KeySign: fc.KeySign},
+		vtcpay.WithBaseURL(e.fake.URL()), vtcpay.WithHTTPClient(e.fake.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := checkout.VTCPay(vc, checkout.VTCPayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{900, 980} {
+		base := "https://shop.example/" + strings.Repeat("p", n)
+		c, err := checkout.New(checkout.Config{Provisioner: e.prov, BaseURL: base, Gateways: []checkout.Gateway{gw}})
+		if n == 900 {
+			if err != nil {
+				t.Fatalf("BaseURL of %d octets: %v", len(base), err)
+			}
+			gw, err = checkout.VTCPay(vc, checkout.VTCPayOptions{}) // a fresh adapter for the next Client
+			if err != nil {
+				t.Fatal(err)
+			}
+		} else if !errors.Is(err, checkout.ErrInvalidConfig) {
+			t.Errorf("BaseURL of %d octets: err = %v, want ErrInvalidConfig", len(base), err)
+		}
+		if err != nil {
+			continue
+		}
+		o, err := c.CreateOrder(e.ctx, checkout.OrderRequest{Customer: "an", Email: "an@example.vn",
+			Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: vnd(1000)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Pay(e.ctx, o.ID, checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "vtcpay"}); err != nil {
+			t.Errorf("BaseURL of %d octets taken, VTC Pay payment: %v", len(base), err)
 		}
 	}
 }

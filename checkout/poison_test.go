@@ -314,3 +314,49 @@ func TestNewRefusesBaseURLGatewaysRefuse(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepDropsNotificationItCannotRender: a notification the email
+// renderer refuses (ErrInvalidNotification, ErrHeaderInjection: an
+// address CreateOrder took before de4cc27, say) can never be sent. Sweep
+// retried it at every run for ever, and it held a place at the head of the
+// outbox; it is now dropped (marked sent, logged) the first time.
+func TestSweepDropsNotificationItCannotRender(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := newClock()
+	smtp, err := checkout.NewSMTPNotifier(checkout.SMTPConfig{Addr: "127.0.0.1:1", From: "no-reply@thanhtoan.example",
+		StartTLS: checkout.StartTLSLoopbackPlaintext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := checkout.NewMemoryStore()
+	c, err := checkout.New(checkout.Config{Store: store, Provisioner: &provisioner{results: map[string]error{}}, Notifier: smtp,
+		BaseURL: baseURL}, checkout.WithClock(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := checkout.OrderSummary{ID: "o1", Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: vnd(1000)}},
+		Amount: vnd(1000), Currency: "VND", Method: "credit"}
+	for _, n := range []checkout.Notification{
+		{ID: "o1/email/completed", Kind: checkout.NotifyOrderCompleted, To: "x@", Order: sum},
+		{ID: "o2/email/completed", Kind: checkout.NotifyOrderCompleted, To: "a@x.vn\r\nBcc: b@x.vn", Order: sum},
+	} {
+		if _, err := store.Enqueue(ctx, n, clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(time.Hour)
+	if _, err := c.Sweep(ctx); err == nil {
+		t.Error("first Sweep: no error for two notifications it dropped")
+	}
+	pending, err := store.PendingNotifications(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 0 {
+		t.Errorf("after Sweep, %d notifications that can never be rendered are still pending", len(pending))
+	}
+	if _, err := c.Sweep(ctx); err != nil {
+		t.Errorf("second Sweep: %v", err)
+	}
+}

@@ -93,16 +93,20 @@ func TestSweepSendsPastUnsendableNotifications(t *testing.T) {
 	for i := range 150 {
 		pay(fmt.Sprintf("gone%d", i), refused)
 	}
+	const late = 1200 // more than Sweep reads at once (MaxPageSize)
 	notif.mu.Lock()
-	notif.failNext = 1 // the next email's first send fails: Sweep's to send
+	notif.failNext = late // their first sends fail: Sweep's to send
 	notif.mu.Unlock()
-	pay("late", "late@example.vn")
+	for i := range late {
+		pay(fmt.Sprintf("late%d", i), "late@example.vn")
+	}
 	clk.Advance(time.Hour) // past the outbox grace
-	if _, err := c.Sweep(ctx); err == nil {
+	rep, err := c.Sweep(ctx)
+	if err == nil {
 		t.Error("Sweep reported no error with 150 notifications it could not send")
 	}
-	if got := len(notif.byKind(checkout.NotifyOrderCompleted)); got != 1 {
-		t.Fatalf("emails sent after Sweep: %d, want the late order's", got)
+	if got := len(notif.byKind(checkout.NotifyOrderCompleted)); got != late || rep.Notifications != late {
+		t.Fatalf("emails sent by one Sweep: %d (report %d), want the %d later orders'", got, rep.Notifications, late)
 	}
 }
 

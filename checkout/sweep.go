@@ -81,13 +81,15 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 	}
 
 	// The outbox is read oldest first, and what cannot be sent now stays
-	// at its head: each page asks for what this Sweep already saw and
-	// left there, plus 100, so that notifications that fail every time
-	// (a mailbox the server refuses) do not keep Sweep from those queued
-	// after them. Stores return at most MaxPageSize: more than that many
-	// unsendable notifications still hide those behind them.
+	// at its head: each page asks for what this Sweep left there (failed,
+	// or young) plus 100, so that notifications that fail every time (a
+	// mailbox the server refuses) do not keep Sweep from those queued
+	// after them. Stores return at most MaxPageSize (500): behind that
+	// many such notifications, the others stay out of reach.
 	seen := map[string]bool{}
-	for limit := 100; ; limit = len(seen) + 100 {
+	left := 0
+	for {
+		limit := left + 100
 		items, err := c.store.PendingNotifications(ctx, limit)
 		if err != nil {
 			fail(fmt.Errorf("checkout: sweep: outbox: %w", err))
@@ -101,12 +103,14 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 			}
 			seen[it.Notification.ID] = true
 			if it.EnqueuedAt.After(young) {
+				left++
 				continue // its Client is sending it (WithOutboxGrace)
 			}
 			tried++
 			if c.deliver(ctx, it.Notification) {
 				rep.Notifications++
 			} else {
+				left++
 				fail(fmt.Errorf("checkout: sweep: notification %s not sent", it.Notification.ID))
 			}
 		}

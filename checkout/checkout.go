@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"github.com/thanhtoan/thanhtoan/wallet"
@@ -58,7 +59,8 @@ type Config struct {
 	Notifier Notifier
 	// BaseURL is the public URL where Handler is mounted, e.g.
 	// "https://shop.example/pay". Return URLs (BaseURL+"/return/<gateway>")
-	// and share links (BaseURL+"/share/<token>") start with it. Required.
+	// and share links (BaseURL+"/share/<token>") start with it. Required;
+	// at most 960 octets.
 	BaseURL string
 	// Currency of orders that name none; default "VND". VND and USD are
 	// known.
@@ -287,6 +289,10 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	c := &Client{opts: o, ledger: cfg.Ledger, store: cfg.Store, provisioner: cfg.Provisioner, notifier: cfg.Notifier,
 		baseURL: strings.TrimRight(base.String(), "/"), currency: cfg.Currency, gateways: map[string]Gateway{},
 		credits: map[string]*wallet.Credit{}}
+	if len(c.baseURL) > maxBaseURLLen {
+		// Return URLs must fit VTC Pay's url_return (1000 characters).
+		return nil, fmt.Errorf("%w: BaseURL %.40q... has %d octets, at most %d", ErrInvalidConfig, c.baseURL, len(c.baseURL), maxBaseURLLen)
+	}
 	if c.ledger == nil {
 		now := o.now
 		c.ledger = wallet.NewMemoryLedger(wallet.WithClock(now))
@@ -335,6 +341,11 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	return c, nil
 }
+
+// maxBaseURLLen bounds Config.BaseURL, so that a return URL (BaseURL +
+// "/return/" + a gateway name of up to 32) fits VTC Pay's url_return of
+// 1000 characters (Ví Việt takes 1024).
+const maxBaseURLLen = 1000 - len("/return/") - 32
 
 // binder is implemented by adapters that need the payments as sent to
 // verify results (Ví Việt): New gives them the Client's lookup.
@@ -394,15 +405,16 @@ type OrderRequest struct {
 	// ID is optional: 1 to 24 characters of [A-Za-z0-9_.], so that a
 	// gateway reference "<id>-<n>" fits every gateway. Empty: a random one.
 	ID       string
-	Customer string // the customer's ID: their wallet, resources and invoices
-	Email    string // where the customer's emails go: an ASCII address alone ("an@example.vn"), as gateways take it
+	Customer string // the customer's ID: their wallet, resources and invoices; 1 to 128 bytes of UTF-8
+	Email    string // where the customer's emails go: an ASCII address alone ("an@example.vn"), as gateways take it; at most 254 octets
 	Language Language
 	Items    []LineItem
 	Currency string // default Config.Currency
 }
 
 // CreateOrder validates and saves a new order, whose amount is the sum of
-// its items.
+// its items. Its texts (customer, language, descriptions, attributes) must
+// be UTF-8 without NUL bytes.
 func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, error) {
 	cur := req.Currency
 	if cur == "" {
@@ -414,6 +426,9 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	if req.Customer == "" || len(req.Customer) > 128 {
 		return Order{}, fmt.Errorf("%w: customer must have 1 to 128 characters", ErrInvalidOrder)
 	}
+	if !storableText(req.Customer) || !storableText(string(req.Language)) {
+		return Order{}, fmt.Errorf("%w: customer and language must be UTF-8 without NUL bytes", ErrInvalidOrder)
+	}
 	if err := checkEmail(ErrInvalidOrder, "email", req.Email); err != nil {
 		return Order{}, err
 	}
@@ -424,6 +439,14 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 	for i, it := range req.Items {
 		if it.Description == "" {
 			return Order{}, fmt.Errorf("%w: item %d has no description", ErrInvalidOrder, i)
+		}
+		if !storableText(it.Description) {
+			return Order{}, fmt.Errorf("%w: item %d: description must be UTF-8 without NUL bytes", ErrInvalidOrder, i)
+		}
+		for _, a := range it.Config {
+			if !storableText(a.Name) || !storableText(a.Value) {
+				return Order{}, fmt.Errorf("%w: item %d: attribute %q must be UTF-8 without NUL bytes", ErrInvalidOrder, i, a.Name)
+			}
 		}
 		if it.Quantity < 1 {
 			return Order{}, fmt.Errorf("%w: item %d: quantity %d must be at least 1", ErrInvalidOrder, i, it.Quantity)
@@ -467,6 +490,14 @@ func (c *Client) CreateOrder(ctx context.Context, req OrderRequest) (Order, erro
 		return o, nil
 	}
 	return c.store.CreateOrder(ctx, o)
+}
+
+// storableText reports whether s is text every Store and Ledger keeps as
+// given: valid UTF-8 without NUL bytes (PostgreSQL refuses both, so an
+// order or a wallet named with them would be taken by the memory store
+// and refused later by pgledger, after money moved).
+func storableText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)

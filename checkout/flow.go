@@ -100,7 +100,7 @@ func (c *Client) applyResult(ctx context.Context, o Order, gw Gateway, r Gateway
 		if o.State.Rank() < StatePaid.Rank() && o.openAttempts() == 0 {
 			reason := "payment failed"
 			if r.Code != "" || r.Message != "" {
-				reason = "payment failed: " + strings.TrimSpace(r.Code+" "+r.Message)
+				reason = "payment failed: " + reasonText(strings.TrimSpace(r.Code+" "+r.Message))
 			}
 			return c.cancel(ctx, o, reason)
 		}
@@ -217,7 +217,7 @@ func (c *Client) drive(ctx context.Context, o Order) (Order, error) {
 				return o, fmt.Errorf("checkout: order %s: provision: %w", o.ID, err)
 			}
 			c.opts.logger.WarnContext(ctx, "checkout: provisioning failed", "order", o.ID, "err", err)
-			o.Provision, o.Reason, o.UpdatedAt = ProvisionFailed, "provisioning failed: "+err.Error(), c.opts.now()
+			o.Provision, o.Reason, o.UpdatedAt = ProvisionFailed, "provisioning failed: "+reasonText(err.Error()), c.opts.now()
 			if o, err = c.store.UpdateOrder(ctx, o); err != nil {
 				return o, err
 			}
@@ -229,6 +229,14 @@ func (c *Client) drive(ctx context.Context, o Order) (Order, error) {
 		return c.complete(ctx, o)
 	}
 	return c.refundAndCancel(ctx, o)
+}
+
+// reasonText makes text from outside (a Provisioner's error, a gateway's
+// message) fit for Order.Reason in any Store: valid UTF-8 without NUL
+// bytes, which PostgreSQL refuses, so that pgstore would refuse every save
+// of the order that records it (bad bytes become U+FFFD).
+func reasonText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // holdLost deals with a top-up-and-pay order paid through the gateway
@@ -538,13 +546,24 @@ func (c *Client) useShare(ctx context.Context, hexHash string) {
 }
 
 // deliver sends a notification from the outbox now; on failure it stays
-// pending for Sweep.
+// pending for Sweep, unless the Notifier's error says it can never be
+// rendered (ErrInvalidNotification, ErrHeaderInjection): then it is
+// dropped.
 func (c *Client) deliver(ctx context.Context, n Notification) bool {
 	if _, ours := c.notifier.(LogNotifier); c.shared && !ours {
 		// A host's Notifier gets its own line items (see sharedStore).
 		n.Order.Items = cloneItems(n.Order.Items)
 	}
 	if err := c.notifier.Send(ctx, n); err != nil {
+		if errors.Is(err, ErrInvalidNotification) || errors.Is(err, ErrHeaderInjection) {
+			// It can never be rendered: sending it again would fail the
+			// same way at every Sweep. It is dropped (marked sent).
+			c.opts.logger.ErrorContext(ctx, "checkout: notification cannot be rendered; dropped", "id", n.ID, "err", err)
+			if err := c.store.MarkSent(ctx, n.ID, c.opts.now()); err != nil {
+				c.opts.logger.WarnContext(ctx, "checkout: mark notification dropped", "id", n.ID, "err", err)
+			}
+			return false
+		}
 		c.opts.logger.WarnContext(ctx, "checkout: notification not sent; Sweep retries", "id", n.ID, "err", err)
 		return false
 	}

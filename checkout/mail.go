@@ -372,12 +372,18 @@ func checkEmail(invalid error, field, s string) error {
 			return fmt.Errorf("%w: %s %q is not an address alone", invalid, field, s)
 		}
 	}
-	// SMTP's limits (RFC 5321, 4.5.3.1): servers refuse longer ones.
-	if at := strings.LastIndexByte(s, '@'); len(s) > 254 || at > 64 {
-		return fmt.Errorf("%w: %s address is longer than SMTP allows (254 characters, 64 before the @)", invalid, field)
+	// Servers refuse longer addresses for good.
+	if at := strings.LastIndexByte(s, '@'); len(s) > maxEmailLen || at > maxLocalPartLen {
+		return fmt.Errorf("%w: %s is longer than SMTP allows (%d octets, %d before the @)", invalid, field, maxEmailLen, maxLocalPartLen)
 	}
 	return nil
 }
+
+// SMTP's limits on an address (RFC 5321, 4.5.3.1).
+const (
+	maxEmailLen     = 254
+	maxLocalPartLen = 64
+)
 
 // plainAddress reports whether s is a plain address that net/mail parses
 // to itself: a dot-atom local part (ASCII letters, digits and RFC 5322's

@@ -82,7 +82,10 @@ type Attribute struct {
 
 // Notifier sends checkout's emails. Send must be safe for concurrent use. An
 // error makes the outbox try again later (Sweep), so a Notifier should fail
-// rather than drop a message.
+// rather than drop a message; but an error matching ErrInvalidNotification
+// or ErrHeaderInjection (the notification can never be rendered, as
+// SMTPNotifier's renderer says) makes the outbox drop it, logged as an
+// error, rather than retry it at every Sweep.
 type Notifier interface {
 	Send(ctx context.Context, n Notification) error
 }

@@ -32,8 +32,9 @@ type ShareResult struct {
 // valid for the share TTL (72 hours by default), and emails it to the payer
 // through the outbox. Only the SHA-256 of the link's token is stored. The
 // order must not be paid or being paid yet; sharing again makes another link.
-// payerEmail is an ASCII address alone (no display name); one the email
-// could not be sent to is refused with ErrInvalidRequest.
+// payerEmail is an ASCII address alone (no display name, at most 254
+// octets, 64 before the @); one the email could not be sent to is refused
+// with ErrInvalidRequest.
 func (c *Client) Share(ctx context.Context, orderID, payerEmail string) (res ShareResult, err error) {
 	defer c.export(&res.Order)
 	if err := checkEmail(ErrInvalidRequest, "payer email", payerEmail); err != nil {

@@ -80,26 +80,41 @@ func (c *Client) Sweep(ctx context.Context) (SweepReport, error) {
 		q.After = page[len(page)-1].ID
 	}
 
+	// The outbox is read oldest first, and what cannot be sent now stays
+	// at its head: each page asks for what this Sweep left there (failed,
+	// or young) plus 100, so that notifications that fail every time (a
+	// mailbox the server refuses) do not keep Sweep from those queued
+	// after them. Stores return at most MaxPageSize (500): behind that
+	// many such notifications, the others stay out of reach.
+	seen := map[string]bool{}
+	left := 0
 	for {
-		items, err := c.store.PendingNotifications(ctx, 100)
+		limit := left + 100
+		items, err := c.store.PendingNotifications(ctx, limit)
 		if err != nil {
 			fail(fmt.Errorf("checkout: sweep: outbox: %w", err))
 			break
 		}
-		sent := 0
+		tried := 0
 		young := c.opts.now().Add(-c.opts.outboxGrace)
 		for _, it := range items {
+			if seen[it.Notification.ID] {
+				continue
+			}
+			seen[it.Notification.ID] = true
 			if it.EnqueuedAt.After(young) {
+				left++
 				continue // its Client is sending it (WithOutboxGrace)
 			}
+			tried++
 			if c.deliver(ctx, it.Notification) {
-				sent++
+				rep.Notifications++
 			} else {
+				left++
 				fail(fmt.Errorf("checkout: sweep: notification %s not sent", it.Notification.ID))
 			}
 		}
-		rep.Notifications += sent
-		if len(items) < 100 || sent == 0 {
+		if len(items) < limit || tried == 0 {
 			break
 		}
 	}

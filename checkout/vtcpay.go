@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"strconv"
+	"strings"
 
+	"github.com/shopspring/decimal"
 	"github.com/thanhtoan/thanhtoan/vtcpay"
 )
 
@@ -37,6 +40,11 @@ func VTCPay(client *vtcpay.Client, opts VTCPayOptions) (Gateway, error) {
 	return &vtcGateway{c: client, opts: opts}, nil
 }
 
+// vtcAmountDigits bounds what the adapter starts: the vtcpay client reads
+// the amounts of notifications, returns and status answers with at most 14
+// integer digits, though it builds payments of up to 10^18 minor units.
+const vtcAmountDigits = 14
+
 type vtcGateway struct {
 	c    *vtcpay.Client
 	opts VTCPayOptions
@@ -49,13 +57,18 @@ func (g *vtcGateway) err(op string, err error) error {
 }
 
 func (g *vtcGateway) Start(_ context.Context, in Intent) (Start, error) {
+	if !in.Amount.LessThan(decimal.New(1, vtcAmountDigits)) {
+		// VTC Pay's client would start it, but could not read its amount
+		// back: no notification or status of it could be settled.
+		return Start{}, g.err("start", fmt.Errorf("%w: amount %s: VTC Pay's answers carry at most 14 integer digits", ErrInvalidRequest, in.Amount))
+	}
 	lang := vtcpay.Vietnamese
 	if in.Language == English {
 		lang = vtcpay.English
 	}
 	u, err := g.c.CheckoutURL(vtcpay.PaymentRequest{
 		Amount: in.Amount, Currency: vtcpay.Currency(in.Currency), ReferenceNumber: in.Reference,
-		ReturnURL: in.ReturnURL, PaymentType: g.opts.PaymentType, Language: lang, BillToEmail: truncate(in.Email, 100),
+		ReturnURL: in.ReturnURL, PaymentType: g.opts.PaymentType, Language: lang, BillToEmail: billToEmail(in.Email),
 	})
 	if err != nil {
 		// Nothing was sent: the checkout URL is built locally.
@@ -138,11 +151,29 @@ func vtcOutcome(o vtcpay.Outcome) Outcome {
 	return OutcomeUnknown
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// billToEmail is email as VTC Pay's optional bill_to_email takes it: the
+// address alone (an order stored before CreateOrder refused display names
+// may have one), or nothing where VTC Pay would refuse it (over 100
+// characters, a '|', a space, '<' or '>'), so that the payment is not
+// refused for a field it can do without.
+func billToEmail(email string) string {
+	addr := email
+	if !plainAddress(email) {
+		a, err := mail.ParseAddress(email)
+		if err != nil {
+			return ""
+		}
+		addr = a.Address
 	}
-	return ""
+	if len(addr) > 100 || !strings.Contains(addr, "@") {
+		return ""
+	}
+	for i := 0; i < len(addr); i++ {
+		if c := addr[i]; c <= ' ' || c >= 0x7f || c == '|' || c == '<' || c == '>' {
+			return ""
+		}
+	}
+	return addr
 }
 
 func validGatewayName(name string) error {

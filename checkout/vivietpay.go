@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/shopspring/decimal"
 	"github.com/thanhtoan/thanhtoan/vivietpay"
 )
 
@@ -36,11 +35,6 @@ func VietPay(client *vivietpay.Client, opts VietPayOptions) (Gateway, error) {
 	}
 	return &vietGateway{c: client, opts: opts}, nil
 }
-
-// vietAmountDigits bounds what the adapter starts: the vivietpay client
-// reads the amounts of results with at most 18 digits, though it builds
-// payments of any amount that fits int64.
-const vietAmountDigits = 18
 
 type vietGateway struct {
 	c      *vivietpay.Client
@@ -75,11 +69,6 @@ func (g *vietGateway) order(in Intent) vivietpay.Order {
 }
 
 func (g *vietGateway) Start(_ context.Context, in Intent) (Start, error) {
-	if !in.Amount.LessThan(decimal.New(1, vietAmountDigits)) {
-		// Ví Việt's client would start it, but could not read its amount
-		// back: no result of it could be settled.
-		return Start{}, g.err("start", fmt.Errorf("%w: amount %s: Ví Việt's answers carry at most 18 digits", ErrInvalidRequest, in.Amount))
-	}
 	u, err := g.c.CheckoutURL(g.order(in))
 	if err != nil {
 		return Start{}, g.err("start", fmt.Errorf("%w: %w", ErrInvalidRequest, err))

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/shopspring/decimal"
 	"github.com/thanhtoan/thanhtoan/vtcpay"
 )
 
@@ -40,11 +39,6 @@ func VTCPay(client *vtcpay.Client, opts VTCPayOptions) (Gateway, error) {
 	return &vtcGateway{c: client, opts: opts}, nil
 }
 
-// vtcAmountDigits bounds what the adapter starts: the vtcpay client reads
-// the amounts of notifications, returns and status answers with at most 14
-// integer digits, though it builds payments of up to 10^18 minor units.
-const vtcAmountDigits = 14
-
 type vtcGateway struct {
 	c    *vtcpay.Client
 	opts VTCPayOptions
@@ -57,11 +51,6 @@ func (g *vtcGateway) err(op string, err error) error {
 }
 
 func (g *vtcGateway) Start(_ context.Context, in Intent) (Start, error) {
-	if !in.Amount.LessThan(decimal.New(1, vtcAmountDigits)) {
-		// VTC Pay's client would start it, but could not read its amount
-		// back: no notification or status of it could be settled.
-		return Start{}, g.err("start", fmt.Errorf("%w: amount %s: VTC Pay's answers carry at most 14 integer digits", ErrInvalidRequest, in.Amount))
-	}
 	lang := vtcpay.Vietnamese
 	if in.Language == English {
 		lang = vtcpay.English

@@ -3,6 +3,8 @@ package vivietpay
 import (
 	"strconv"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 // checkWireAmount fails unless parseWireAmount accepts exactly the 1 to 18
@@ -39,4 +41,24 @@ func FuzzParseWireAmount(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkWireAmount)
+}
+
+// Every amount built for Ví Việt is one its results can carry back:
+// vndAmount refuses what parseWireAmount could not read.
+func TestVNDAmountIsReadBack(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"1", "150000", "999999999999999999", "1000000000000000000", "9223372036854775807", "1e30"} {
+		d := decimal.RequireFromString(s)
+		n, err := vndAmount(d)
+		if err != nil {
+			if d.LessThan(decimal.New(1, 18)) {
+				t.Errorf("vndAmount(%s): %v", s, err)
+			}
+			continue
+		}
+		back, err := parseWireAmount(strconv.FormatInt(n, 10))
+		if err != nil || back != n {
+			t.Errorf("vndAmount(%s) = %d, read back as %d, %v", s, n, back, err)
+		}
+	}
 }

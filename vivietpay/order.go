@@ -68,17 +68,22 @@ func vndAmount(d decimal.Decimal) (int64, error) {
 	if !d.Equal(d.Truncate(0)) {
 		return 0, fmt.Errorf("amount %s is not a whole number of dong", d.String())
 	}
-	if !d.BigInt().IsInt64() {
-		return 0, fmt.Errorf("amount %s is too large", d.String())
+	if !d.LessThan(decimal.New(1, maxAmountDigits)) {
+		// parseWireAmount could not read it back from a result.
+		return 0, fmt.Errorf("amount %s is too large: Ví Việt's results carry at most %d digits", d.String(), maxAmountDigits)
 	}
 	return d.IntPart(), nil
 }
 
 // parseWireAmount reads an amount as the gateway writes it: decimal digits
 // of whole dong.
+// maxAmountDigits bounds an amount's digits: what parseWireAmount reads
+// (always below 2^63), and so what vndAmount builds.
+const maxAmountDigits = 18
+
 func parseWireAmount(s string) (int64, error) {
-	if s == "" || len(s) > 18 {
-		return 0, fmt.Errorf("amount %q is not 1 to 18 digits", s)
+	if s == "" || len(s) > maxAmountDigits {
+		return 0, fmt.Errorf("amount %q is not 1 to %d digits", s, maxAmountDigits)
 	}
 	// At most 18 digits: always below 2^63, so n cannot overflow.
 	var n int64

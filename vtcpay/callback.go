@@ -228,7 +228,7 @@ func (c *Client) result(src Source, amount, message, paymentType, ref, status, t
 // followed by up to 4 digits. No sign, exponent, spaces or grouping.
 func parseAmount(s string) (decimal.Decimal, error) {
 	intPart, frac, hasDot := strings.Cut(s, ".")
-	if intPart == "" || len(intPart) > 14 || (hasDot && (frac == "" || len(frac) > 4)) {
+	if intPart == "" || len(intPart) > maxAmountDigits || (hasDot && (frac == "" || len(frac) > 4)) {
 		return decimal.Decimal{}, fmt.Errorf("%q is not a plain decimal", truncate(s))
 	}
 	var n int64

@@ -237,9 +237,10 @@ func isPlainValue(s string, max int) bool {
 	return true
 }
 
-// maxMinor bounds amounts in minor units (dong, or US cents), far above any
-// real order and far below int64's limit.
-const maxMinor = 1_000_000_000_000_000
+// maxAmountDigits bounds an amount's integer digits, the most VTC Pay's
+// answers (notifications, returns, status) are read with: a larger payment
+// could be made but never settled, so it is not built.
+const maxAmountDigits = 14
 
 // FormatAmount returns amount as VTC Pay's amount parameter for currency:
 // whole dong for VND ("150000"), two decimals for USD ("12.50"). Zero,
@@ -266,8 +267,8 @@ func FormatAmount(amount decimal.Decimal, currency Currency) (string, error) {
 		}
 		return "", &FieldError{"amount", "USD amounts have at most 2 decimals"}
 	}
-	if minor.GreaterThan(decimal.NewFromInt(maxMinor)) {
-		return "", &FieldError{"amount", "too large"}
+	if !amount.LessThan(decimal.New(1, maxAmountDigits)) {
+		return "", &FieldError{"amount", fmt.Sprintf("too large: VTC Pay's answers carry at most %d integer digits", maxAmountDigits)}
 	}
 	return amount.StringFixed(scale), nil
 }

@@ -176,6 +176,35 @@ func TestFormatAmount(t *testing.T) {
 	}
 }
 
+// Every amount built for VTC Pay is one its answers can carry back:
+// FormatAmount refuses what parseAmount could not read.
+func TestFormatAmountIsReadBack(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		amount string
+		cur    Currency
+		ok     bool
+	}{
+		{"99999999999999", VND, true},
+		{"100000000000000", VND, false},
+		{"99999999999999.99", USD, true},
+		{"100000000000000", USD, false},
+		{"1000000000000000", VND, false},
+	} {
+		s, err := FormatAmount(dec(tt.amount), tt.cur)
+		if (err == nil) != tt.ok {
+			t.Errorf("FormatAmount(%s, %s) = %q, %v; want ok %v", tt.amount, tt.cur, s, err, tt.ok)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if back, err := parseAmount(s); err != nil || !back.Equal(dec(tt.amount)) {
+			t.Errorf("FormatAmount(%s, %s) = %q, read back as %s, %v", tt.amount, tt.cur, s, back, err)
+		}
+	}
+}
+
 // VTC Pay signs parameters in byte order of their names; the table in
 // checkoutParams must list them so.
 func TestCheckoutParamsSorted(t *testing.T) {

@@ -128,23 +128,25 @@
 //
 // Each beside its floor (bench_test.go), on the 2-core development machine
 // with nothing else running, each run in its own process, alternating with
-// the floor's: BenchmarkCheckoutCredit (create an order and pay it by
-// credit in memory: ledger payment, provisioning, invoice, outbox, email)
-// 4.0 to 4.8 µs, 14 allocs, about 210,000 to 250,000 orders/s, against its
-// floor (the same ledger payment called directly) 0.97 to 1.18 µs: 3.7x to
-// 4.2x. The 2x target is not met, and no checkout can meet it:
+// the floor's, in four series of 11 runs: BenchmarkCheckoutCredit (create
+// an order and pay it by credit in memory: ledger payment, provisioning,
+// invoice, outbox, email) 4.6 to 5.9 µs (medians; the machine's speed
+// varied), 14 allocs, about 170,000 to 220,000 orders/s, against its floor
+// (the same ledger payment called directly) 1.16 to 1.39 µs: 4.0x to 4.2x.
+// The 2x target is not met, and no checkout can meet it:
 // BenchmarkCheckoutCreditLeast, a reference rather than a floor, does only
 // what the package's guarantees require of a credit checkout (the order
 // stored and listed under its customer, its credit try saved before the
 // ledger payment, the Provisioner called, the order completed with its
 // invoice, its email queued, sent and marked sent), inlined, with one copy
 // of the line items and no interface but the Provisioner and Notifier, and
-// already costs 2.0x the floor. The rest is mostly memory: every order is
-// written into fresh memory the garbage collector then scans (the memory
-// store packs its entries for that reason), and the copies
-// of the line items an order needs where it leaves the Client.
-// BenchmarkCheckoutTopUpAndPay (VTC Pay's fake over loopback) 496 µs
-// against 409 µs for the same HTTP calls made with net/http: 1.2x.
+// already costs 1.9x to 2.05x the floor. The rest is mostly memory: every
+// order is written into fresh memory the garbage collector then scans (the
+// memory store packs its entries for that reason, see orderEntry), and the
+// copies of the line items an order needs where it leaves the Client.
+// BenchmarkCheckoutTopUpAndPay (VTC Pay's fake over loopback) 484 to
+// 642 µs against 418 to 576 µs for the same HTTP calls made with net/http:
+// 1.1x to 1.2x.
 //
 //	go test -run '^$' -bench Checkout -benchmem -count 5 ./checkout/
 package checkout

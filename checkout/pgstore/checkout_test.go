@@ -58,15 +58,6 @@ func (r *recorder) counts() (provision, sent map[string]int) {
 // Ledger is pgledger, both on pool, with VTC Pay on its fake.
 func newCheckout(t *testing.T, pool *pgxpool.Pool, fake *vtcpaytest.Server, rec *recorder, now func() time.Time) *checkout.Client {
 	t.Helper()
-	ctx := context.Background()
-	store, err := pgstore.New(ctx, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ledger, err := pgledger.New(ctx, pool, pgledger.WithClock(now))
-	if err != nil {
-		t.Fatal(err)
-	}
 	fc := fake.Config()
 	vc, err := vtcpay.New(vtcpay.Config{WebsiteID: fc.WebsiteID, SecretKey: fc.SecretKey, ReceiverAccount: fc.ReceiverAccount,
 		KeySign: fc.KeySign}, vtcpay.WithBaseURL(fake.URL()), vtcpay.WithHTTPClient(fake.Client()))
@@ -77,8 +68,26 @@ func newCheckout(t *testing.T, pool *pgxpool.Pool, fake *vtcpaytest.Server, rec 
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := checkout.New(checkout.Config{Ledger: ledger, Store: store, Gateways: []checkout.Gateway{vtc},
-		Provisioner: rec, Notifier: rec, BaseURL: "https://shop.example/pay"}, checkout.WithClock(now))
+	return newPGClient(t, pool, now, checkout.Config{Gateways: []checkout.Gateway{vtc}, Provisioner: rec, Notifier: rec})
+}
+
+// newPGClient builds a checkout.Client of cfg (its BaseURL by default
+// https://shop.example/pay) whose Store is pgstore and whose Ledger is
+// pgledger, both on pool, on the clock now.
+func newPGClient(t *testing.T, pool *pgxpool.Pool, now func() time.Time, cfg checkout.Config) *checkout.Client {
+	t.Helper()
+	ctx := context.Background()
+	var err error
+	if cfg.Store, err = pgstore.New(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Ledger, err = pgledger.New(ctx, pool, pgledger.WithClock(now)); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "https://shop.example/pay"
+	}
+	c, err := checkout.New(cfg, checkout.WithClock(now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/thanhtoan/thanhtoan/checkout"
-	"github.com/thanhtoan/thanhtoan/checkout/pgstore"
 	"github.com/thanhtoan/thanhtoan/wallet"
-	"github.com/thanhtoan/thanhtoan/wallet/pgledger"
 )
 
 // TestProvisioningErrorNotStorable: the Provisioner's error goes into the
@@ -26,22 +24,10 @@ func TestProvisioningErrorNotStorable(t *testing.T) {
 	pool := testPool(t, 4)
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
-	store, err := pgstore.New(ctx, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ledger, err := pgledger.New(ctx, pool, pgledger.WithClock(now))
-	if err != nil {
-		t.Fatal(err)
-	}
 	rec := &recorder{provision: map[string]int{}, sent: map[string]int{}}
 	var provErr error
 	prov := checkout.ProvisionerFunc(func(context.Context, checkout.ProvisionRequest) error { return provErr })
-	c, err := checkout.New(checkout.Config{Ledger: ledger, Store: store, Provisioner: prov, Notifier: rec,
-		BaseURL: "https://shop.example/pay"}, checkout.WithClock(now))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newPGClient(t, pool, now, checkout.Config{Provisioner: prov, Notifier: rec})
 	for i, msg := range []string{"quota \xff\xfe exceeded", "name \x00 refused", "ok \u00e9 \ufffd"} {
 		provErr = errors.New(msg)
 		id := fmt.Sprintf("o%d", i)
@@ -106,21 +92,9 @@ func TestGatewayRefusalNotStorable(t *testing.T) {
 	pool := testPool(t, 4)
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
-	store, err := pgstore.New(ctx, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ledger, err := pgledger.New(ctx, pool, pgledger.WithClock(now))
-	if err != nil {
-		t.Fatal(err)
-	}
 	rec := &recorder{provision: map[string]int{}, sent: map[string]int{}}
-	c, err := checkout.New(checkout.Config{Ledger: ledger, Store: store, Provisioner: rec, Notifier: rec,
-		Gateways: []checkout.Gateway{refusingGateway{msg: "no wallet linked to \xffan\x00"}},
-		BaseURL:  "https://shop.example/pay"}, checkout.WithClock(now))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newPGClient(t, pool, now, checkout.Config{Provisioner: rec, Notifier: rec,
+		Gateways: []checkout.Gateway{refusingGateway{msg: "no wallet linked to \xffan\x00"}}})
 	if _, err := c.Credit("VND").TopUp(ctx, wallet.TopUpRequest{ID: "bank-1", Customer: "an", Amount: decimal.NewFromInt(400)}); err != nil {
 		t.Fatal(err)
 	}

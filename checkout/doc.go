@@ -31,8 +31,9 @@
 // Credit History; WithRefundPolicy(RefundThroughGateway) refunds the gateway
 // part through gateways that can) and NotifyRefunded. Emails go through an
 // outbox in the Store and are sent at least once (Notification.ID lets a
-// Notifier drop duplicates; one the Notifier says can never be rendered,
-// ErrInvalidNotification, is dropped and logged): the Client that queues
+// Notifier drop duplicates; one the Notifier says can never be sent,
+// ErrInvalidNotification or ErrRecipientRefused, is dropped and logged):
+// the Client that queues
 // one sends it at once, and Sweep sends those still unsent WithOutboxGrace
 // (2 minutes) later, so that another process's Sweep does not send an
 // email a second time while it is on its way.

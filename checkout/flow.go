@@ -547,18 +547,19 @@ func (c *Client) useShare(ctx context.Context, hexHash string) {
 
 // deliver sends a notification from the outbox now; on failure it stays
 // pending for Sweep, unless the Notifier's error says it can never be
-// rendered (ErrInvalidNotification, ErrHeaderInjection): then it is
-// dropped.
+// sent (ErrInvalidNotification, ErrHeaderInjection, ErrRecipientRefused):
+// then it is dropped.
 func (c *Client) deliver(ctx context.Context, n Notification) bool {
 	if _, ours := c.notifier.(LogNotifier); c.shared && !ours {
 		// A host's Notifier gets its own line items (see sharedStore).
 		n.Order.Items = cloneItems(n.Order.Items)
 	}
 	if err := c.notifier.Send(ctx, n); err != nil {
-		if errors.Is(err, ErrInvalidNotification) || errors.Is(err, ErrHeaderInjection) {
-			// It can never be rendered: sending it again would fail the
-			// same way at every Sweep. It is dropped (marked sent).
-			c.opts.logger.ErrorContext(ctx, "checkout: notification cannot be rendered; dropped", "id", n.ID, "err", err)
+		if errors.Is(err, ErrInvalidNotification) || errors.Is(err, ErrHeaderInjection) || errors.Is(err, ErrRecipientRefused) {
+			// It can never be rendered, or its address does not exist:
+			// sending it again would fail the same way at every Sweep. It
+			// is dropped (marked sent).
+			c.opts.logger.ErrorContext(ctx, "checkout: notification can never be sent; dropped", "id", n.ID, "err", err)
 			if err := c.store.MarkSent(ctx, n.ID, c.opts.now()); err != nil {
 				c.opts.logger.WarnContext(ctx, "checkout: mark notification dropped", "id", n.ID, "err", err)
 			}

@@ -84,7 +84,8 @@ type Attribute struct {
 // error makes the outbox try again later (Sweep), so a Notifier should fail
 // rather than drop a message; but an error matching ErrInvalidNotification
 // or ErrHeaderInjection (the notification can never be rendered, as
-// SMTPNotifier's renderer says) makes the outbox drop it, logged as an
+// SMTPNotifier's renderer says) or ErrRecipientRefused (the server said
+// the address does not exist) makes the outbox drop it, logged as an
 // error, rather than retry it at every Sweep.
 type Notifier interface {
 	Send(ctx context.Context, n Notification) error

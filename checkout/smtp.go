@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/smtp"
+	"net/textproto"
 	"os"
 	"slices"
 	"strings"
@@ -48,6 +49,22 @@ func (p StartTLSPolicy) String() string {
 // plaintext where the policy does not allow it (no STARTTLS offered, or a
 // non-loopback server without TLS).
 var ErrSMTPInsecure = errors.New("checkout: smtp: insecure connection refused")
+
+// ErrRecipientRefused: the SMTP server refused the recipient for good, with
+// a permanent reply whose enhanced status code says the address itself is
+// wrong (5.1.x: no such mailbox, no such domain, bad syntax, moved).
+// Sending again would fail the same way, so the outbox drops such a
+// notification (logged as an error). A refusal without that code (5.7.1,
+// say, a relay or policy refusal that a configuration change can cure)
+// is not this error, and is retried.
+var ErrRecipientRefused = errors.New("checkout: smtp: recipient refused for good")
+
+// recipientRefused reports whether err is a permanent refusal of the
+// address itself (see ErrRecipientRefused).
+func recipientRefused(err error) bool {
+	var te *textproto.Error
+	return errors.As(err, &te) && te.Code/100 == 5 && strings.HasPrefix(te.Msg, "5.1.")
+}
 
 // SMTPConfig configures an [SMTPNotifier]. Printing it never shows the
 // password.
@@ -173,7 +190,8 @@ func (s *SMTPNotifier) Render(n Notification) (Email, error) { return s.renderer
 // AUTH PLAIN (when a username is set), MAIL, RCPT, DATA, QUIT. The ctx
 // deadline and cancellation, and the configured Timeout, bound every step.
 // A reply the server refuses with is returned wrapped as a
-// *textproto.Error (errors.As gives its code).
+// *textproto.Error (errors.As gives its code); a permanent refusal of the
+// recipient's address also wraps ErrRecipientRefused.
 func (s *SMTPNotifier) Send(ctx context.Context, n Notification) error {
 	e, err := s.renderer.Render(n)
 	if err != nil {
@@ -265,6 +283,9 @@ func (s *SMTPNotifier) deliver(ctx context.Context, to string, raw []byte) error
 		return fail("mail from", err)
 	}
 	if err := c.Rcpt(to); err != nil {
+		if recipientRefused(err) {
+			err = fmt.Errorf("%w: %w", ErrRecipientRefused, err)
+		}
 		return fail("rcpt to", err)
 	}
 	w, err := c.Data()

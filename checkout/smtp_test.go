@@ -25,9 +25,11 @@ import (
 
 	"github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
+	"github.com/shopspring/decimal"
 
 	"github.com/thanhtoan/thanhtoan/checkout"
 	"github.com/thanhtoan/thanhtoan/signing"
+	"github.com/thanhtoan/thanhtoan/wallet"
 )
 
 const (
@@ -43,7 +45,7 @@ type smtpTestServer struct {
 
 	mu         sync.Mutex
 	msgs       []smtpTestMessage
-	rejectRcpt bool
+	rejectRcpt *gosmtp.SMTPError
 }
 
 type smtpTestMessage struct {
@@ -53,10 +55,13 @@ type smtpTestMessage struct {
 	tls  bool // the message came over TLS
 }
 
+// noSuchMailbox is a server's permanent refusal of the recipient's address.
+var noSuchMailbox = &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+
 type smtpTestServerOptions struct {
-	startTLS    *tls.Config // offer STARTTLS with this config
-	implicitTLS *tls.Config // speak TLS from the first byte
-	rejectRcpt  bool        // answer RCPT with 550
+	startTLS    *tls.Config       // offer STARTTLS with this config
+	implicitTLS *tls.Config       // speak TLS from the first byte
+	rejectRcpt  *gosmtp.SMTPError // answer RCPT with it
 }
 
 func smtpTestStart(t *testing.T, o smtpTestServerOptions) *smtpTestServer {
@@ -119,8 +124,8 @@ func (s *smtpTestSession) Mail(from string, _ *gosmtp.MailOptions) error {
 }
 
 func (s *smtpTestSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
-	if s.srv.rejectRcpt {
-		return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	if s.srv.rejectRcpt != nil {
+		return s.srv.rejectRcpt
 	}
 	s.to = append(s.to, to)
 	return nil
@@ -332,14 +337,26 @@ func TestSMTPNotifierServerRefuses(t *testing.T) {
 	ctx := context.Background()
 	n := mailTestNotification(checkout.NotifyRefunded, checkout.English)
 
-	srv := smtpTestStart(t, smtpTestServerOptions{rejectRcpt: true})
+	srv := smtpTestStart(t, smtpTestServerOptions{rejectRcpt: noSuchMailbox})
 	err := smtpTestNotifier(t, smtpTestConfig(srv)).Send(ctx, n)
 	var perr *textproto.Error
-	if !errors.As(err, &perr) || perr.Code != 550 {
-		t.Errorf("Send to a refusing server = %v, want a 550 *textproto.Error", err)
+	if !errors.As(err, &perr) || perr.Code != 550 || !errors.Is(err, checkout.ErrRecipientRefused) {
+		t.Errorf("Send to a refusing server = %v, want a 550 *textproto.Error and ErrRecipientRefused", err)
 	}
 	if err != nil && !strings.HasPrefix(err.Error(), "checkout: smtp: rcpt to: ") {
 		t.Errorf("error %q does not say where it failed", err)
+	}
+	// Refusals that are not about the address itself are retried.
+	for _, refusal := range []*gosmtp.SMTPError{
+		{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: "relaying denied"},
+		{Code: 450, EnhancedCode: gosmtp.EnhancedCode{4, 2, 1}, Message: "mailbox busy"},
+		{Code: 552, EnhancedCode: gosmtp.EnhancedCode{5, 2, 2}, Message: "mailbox full"},
+	} {
+		srv := smtpTestStart(t, smtpTestServerOptions{rejectRcpt: refusal})
+		err := smtpTestNotifier(t, smtpTestConfig(srv)).Send(ctx, n)
+		if err == nil || errors.Is(err, checkout.ErrRecipientRefused) {
+			t.Errorf("RCPT answered %d %v: Send = %v, want an error that is not ErrRecipientRefused", refusal.Code, refusal.EnhancedCode, err)
+		}
 	}
 
 	srv = smtpTestStart(t, smtpTestServerOptions{})
@@ -569,5 +586,43 @@ func TestSMTPConfigNeverShowsThePassword(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), pw) || strings.Contains(logs.String(), pw) {
 		t.Errorf("the password shows in %v / %s", err, logs.String())
+	}
+}
+
+// An email whose address the server refuses for good (5.1.1) is dropped
+// from the outbox, not retried at every Sweep; one refused for a reason a
+// configuration change can cure (5.7.1) stays for Sweep.
+func TestOutboxDropsEmailToRefusedAddress(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		refusal *gosmtp.SMTPError
+		pending int
+	}{
+		{noSuchMailbox, 0},
+		{&gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: "relaying denied"}, 1},
+	} {
+		srv := smtpTestStart(t, smtpTestServerOptions{rejectRcpt: tc.refusal})
+		store := checkout.NewMemoryStore()
+		c, err := checkout.New(checkout.Config{BaseURL: baseURL, Store: store, Notifier: smtpTestNotifier(t, smtpTestConfig(srv)),
+			Provisioner: checkout.ProvisionerFunc(func(context.Context, checkout.ProvisionRequest) error { return nil })})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		if _, err := c.Credit("").TopUp(ctx, wallet.TopUpRequest{ID: "t", Customer: "an", Amount: decimal.NewFromInt(5000)}); err != nil {
+			t.Fatal(err)
+		}
+		o, err := c.CreateOrder(ctx, checkout.OrderRequest{Customer: "an", Email: "gone@example.vn",
+			Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: decimal.NewFromInt(5000)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next, err := c.Pay(ctx, o.ID, checkout.PayRequest{Method: checkout.MethodCredit}); err != nil || next.Order.State != checkout.StateCompleted {
+			t.Fatalf("pay: %s %v", next.Order.State, err)
+		}
+		pend, err := store.PendingNotifications(ctx, 10)
+		if err != nil || len(pend) != tc.pending {
+			t.Errorf("RCPT answered %v: %d notifications pending, %v; want %d", tc.refusal.EnhancedCode, len(pend), err, tc.pending)
+		}
 	}
 }

@@ -188,7 +188,10 @@ func WithPaymentTimeout(d time.Duration) Option {
 // found this way cannot pay the cancelled order, so its money is credited
 // to the requester's wallet (or, if another payment paid the order,
 // refunded through the gateway) and the order flagged. Queries are spaced
-// out: one hour after the timeout, then doubling up to once a day.
+// out: one hour after the timeout, then doubling up to once a day. VTC
+// Pay's and Ví Việt's payment links carry no expiry those gateways check:
+// a payment made on an old link after the window, whose notification and
+// return never reach us, is found only in the gateway's own reports.
 func WithLatePaymentWindow(d time.Duration) Option {
 	return func(o *options) error {
 		if d < 0 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/thanhtoan/thanhtoan/checkout"
@@ -251,9 +252,15 @@ func vietRef(checkoutURL string) string {
 	return u.Query().Get("merch_txn_ref")
 }
 
-// vietOpen sends the payer to Ví Việt's checkout URL.
-func (r *rm) vietOpen(checkoutURL, who, payer string) {
+// vietOpen sends the payer to Ví Việt's checkout URL, given at given.
+func (r *rm) vietOpen(checkoutURL string, given time.Time, who, payer string) {
 	ref := vietRef(checkoutURL)
+	if age := r.e.clock.Now().Sub(given); age > rmPageLife {
+		// Found by seed 59558: a payer paid 13 days on, beyond checkout's
+		// late queries, and the result never reached checkout.
+		r.logf("  %s: the link is %v old: the payer cannot pay any more", ref, age)
+		return
+	}
 	if r.coin(0.1) {
 		r.logf("  %s: the payer never opens Ví Việt's page", ref)
 		return

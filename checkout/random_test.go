@@ -453,7 +453,8 @@ func (r *rm) redirected(o *rmOrder, gw string, next checkout.Next, who, token, p
 			if payer == "" {
 				payer = o.customer
 			}
-			r.push("payer "+who+" of "+o.id+" at Ví Việt", func() { r.vietOpen(u, who, payer) })
+			opened := r.e.clock.Now()
+			r.push("payer "+who+" of "+o.id+" at Ví Việt", func() { r.vietOpen(u, opened, who, payer) })
 		}
 		return
 	}
@@ -548,7 +549,9 @@ var rmOutcomes = []struct {
 	{"cancel", vtcpaytest.StatusCancelled}, {"insufficient", vtcpaytest.StatusInsufficientFunds}, {"abandon", 0},
 }
 
-// rmPageLife is how long the payer may still pay on the gateway's page.
+// rmPageLife is how long the payer may still pay on the gateway's page
+// (VTC Pay's and Ví Việt's alike: the URL is built and signed by checkout,
+// so the gateway does not know how old it is).
 // Checkout's queries of an expired payment end WithLatePaymentWindow (7
 // days) after the payment timeout (24 hours): a success later than that
 // whose notification is lost is for a person to find, so the modelled

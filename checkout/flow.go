@@ -155,7 +155,7 @@ func (c *Client) review(ctx context.Context, o Order, ref, reason string) (Order
 	a, _ := o.attempt(ref)
 	a.Review = true
 	o.Flagged = true
-	o.Reason = "payment " + ref + ": " + reason
+	o.Reason = "payment " + ref + ": " + reasonText(reason) // it may quote the gateway
 	if o.State.Rank() < StatePaid.Rank() {
 		if err := c.releaseHold(ctx, o); err != nil {
 			return o, err
@@ -232,9 +232,9 @@ func (c *Client) drive(ctx context.Context, o Order) (Order, error) {
 }
 
 // reasonText makes text from outside (a Provisioner's error, a gateway's
-// message) fit for Order.Reason in any Store: valid UTF-8 without NUL
-// bytes, which PostgreSQL refuses, so that pgstore would refuse every save
-// of the order that records it (bad bytes become U+FFFD).
+// message or currency) fit for Order.Reason in any Store: valid UTF-8
+// without NUL bytes, which PostgreSQL refuses, so that pgstore would refuse
+// every save of the order that records it (bad bytes become U+FFFD).
 func reasonText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }

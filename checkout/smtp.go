@@ -52,18 +52,34 @@ var ErrSMTPInsecure = errors.New("checkout: smtp: insecure connection refused")
 
 // ErrRecipientRefused: the SMTP server refused the recipient for good, with
 // a permanent reply whose enhanced status code says the address itself is
-// wrong (5.1.x: no such mailbox, no such domain, bad syntax, moved).
+// wrong (5.1.1, 5.1.2, 5.1.3, 5.1.4, 5.1.6, 5.1.10: no such mailbox, no
+// such domain, bad syntax, ambiguous, moved, a domain that takes no mail).
 // Sending again would fail the same way, so the outbox drops such a
 // notification (logged as an error). A refusal without that code (5.7.1,
-// say, a relay or policy refusal that a configuration change can cure)
-// is not this error, and is retried.
+// say, a relay or policy refusal that a configuration change can cure, or
+// 5.1.0, 5.1.7 and 5.1.8, the sender's address refused at RCPT, as
+// Postfix does by default) is not this error, and is retried.
 var ErrRecipientRefused = errors.New("checkout: smtp: recipient refused for good")
 
 // recipientRefused reports whether err is a permanent refusal of the
 // address itself (see ErrRecipientRefused).
 func recipientRefused(err error) bool {
 	var te *textproto.Error
-	return errors.As(err, &te) && te.Code/100 == 5 && strings.HasPrefix(te.Msg, "5.1.")
+	if !errors.As(err, &te) || te.Code/100 != 5 {
+		return false
+	}
+	detail, ok := strings.CutPrefix(te.Msg, "5.1.")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexFunc(detail, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		detail = detail[:i]
+	}
+	switch detail {
+	case "1", "2", "3", "4", "6", "10": // the destination's address (RFC 3463, RFC 7505)
+		return true
+	}
+	return false
 }
 
 // SMTPConfig configures an [SMTPNotifier]. Printing it never shows the

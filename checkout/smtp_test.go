@@ -346,11 +346,30 @@ func TestSMTPNotifierServerRefuses(t *testing.T) {
 	if err != nil && !strings.HasPrefix(err.Error(), "checkout: smtp: rcpt to: ") {
 		t.Errorf("error %q does not say where it failed", err)
 	}
+	// Other refusals of the recipient's address itself: no such domain,
+	// bad syntax, moved, a domain that takes no mail (RFC 7505).
+	for _, refusal := range []*gosmtp.SMTPError{
+		{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 2}, Message: "no such domain"},
+		{Code: 553, EnhancedCode: gosmtp.EnhancedCode{5, 1, 3}, Message: "bad address syntax"},
+		{Code: 551, EnhancedCode: gosmtp.EnhancedCode{5, 1, 6}, Message: "mailbox moved"},
+		{Code: 556, EnhancedCode: gosmtp.EnhancedCode{5, 1, 10}, Message: "domain has a null MX"},
+	} {
+		srv := smtpTestStart(t, smtpTestServerOptions{rejectRcpt: refusal})
+		if err := smtpTestNotifier(t, smtpTestConfig(srv)).Send(ctx, n); !errors.Is(err, checkout.ErrRecipientRefused) {
+			t.Errorf("RCPT answered %d %v: Send = %v, want ErrRecipientRefused", refusal.Code, refusal.EnhancedCode, err)
+		}
+	}
 	// Refusals that are not about the address itself are retried.
 	for _, refusal := range []*gosmtp.SMTPError{
 		{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: "relaying denied"},
 		{Code: 450, EnhancedCode: gosmtp.EnhancedCode{4, 2, 1}, Message: "mailbox busy"},
 		{Code: 552, EnhancedCode: gosmtp.EnhancedCode{5, 2, 2}, Message: "mailbox full"},
+		// The sender refused at RCPT (Postfix's smtpd_delay_reject, on by
+		// default): a From the server does not take is cured by
+		// configuration, and every email would be refused so.
+		{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 0}, Message: "<shop@example.vn>: Sender address rejected: User unknown in local recipient table"},
+		{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 7}, Message: "<shop@example.vn>: Sender address rejected: bad syntax"},
+		{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 8}, Message: "<shop@example.vn>: Sender address rejected: Domain not found"},
 	} {
 		srv := smtpTestStart(t, smtpTestServerOptions{rejectRcpt: refusal})
 		err := smtpTestNotifier(t, smtpTestConfig(srv)).Send(ctx, n)
@@ -591,7 +610,8 @@ func TestSMTPConfigNeverShowsThePassword(t *testing.T) {
 
 // An email whose address the server refuses for good (5.1.1) is dropped
 // from the outbox, not retried at every Sweep; one refused for a reason a
-// configuration change can cure (5.7.1) stays for Sweep.
+// configuration change can cure (5.7.1, or the sender refused at RCPT:
+// 5.1.8) stays for Sweep.
 func TestOutboxDropsEmailToRefusedAddress(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -600,6 +620,7 @@ func TestOutboxDropsEmailToRefusedAddress(t *testing.T) {
 	}{
 		{noSuchMailbox, 0},
 		{&gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: "relaying denied"}, 1},
+		{&gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 8}, Message: "<shop@example.vn>: Sender address rejected: Domain not found"}, 1},
 	} {
 		srv := smtpTestStart(t, smtpTestServerOptions{rejectRcpt: tc.refusal})
 		store := checkout.NewMemoryStore()

@@ -120,3 +120,41 @@ func TestGatewayRefusalNotStorable(t *testing.T) {
 		t.Errorf("available %s, want the hold released (400)", b.Available)
 	}
 }
+
+// oddCurrencyGateway pays every payment at its start, in a currency whose
+// text PostgreSQL cannot store, as a host's adapter passing on what its
+// gateway said may.
+type oddCurrencyGateway struct{ refusingGateway }
+
+func (g oddCurrencyGateway) Name() string { return "odd" }
+func (g oddCurrencyGateway) Start(_ context.Context, in checkout.Intent) (checkout.Start, error) {
+	return checkout.Start{Kind: checkout.StartResult, Result: checkout.GatewayResult{Reference: in.Reference,
+		Outcome: checkout.OutcomeSucceeded, Amount: in.Amount, AmountConfirmed: true, Currency: "V\xffN\x00D"}}, nil
+}
+
+// TestGatewayMismatchNotStorable: a success that does not match the order
+// goes to review with the gateway's currency in its Reason. A currency
+// PostgreSQL cannot store made that UpdateOrder refuse: the payment taken
+// was recorded nowhere and the order stayed awaiting it.
+func TestGatewayMismatchNotStorable(t *testing.T) {
+	t.Parallel()
+	pool := testPool(t, 4)
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
+	rec := &recorder{provision: map[string]int{}, sent: map[string]int{}}
+	c := newPGClient(t, pool, now, checkout.Config{Provisioner: rec, Notifier: rec, Gateways: []checkout.Gateway{oddCurrencyGateway{}}})
+	if _, err := c.CreateOrder(ctx, checkout.OrderRequest{ID: "o1", Customer: "an", Email: "an@example.com",
+		Items: []checkout.LineItem{{Description: "VM", Quantity: 1, Amount: decimal.NewFromInt(1000)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pay(ctx, "o1", checkout.PayRequest{Method: checkout.MethodGateway, Gateway: "odd"}); err != nil {
+		t.Errorf("Pay: %v", err)
+	}
+	o, err := c.Order(ctx, "o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.State != checkout.StateReview || !o.Flagged {
+		t.Errorf("order %s, flagged %v, want review and flagged", o.State, o.Flagged)
+	}
+}

@@ -284,7 +284,8 @@ func (e *env) creditLines(customer string) []string {
 	}
 }
 
-// paymentRecords returns a customer's whole Payment History.
+// paymentRecords returns a customer's whole Payment History, read a line
+// a page.
 func (e *env) paymentRecords(customer string) []checkout.Payment {
 	e.t.Helper()
 	var out []checkout.Payment
@@ -305,20 +306,10 @@ func (e *env) paymentRecords(customer string) []checkout.Payment {
 func (e *env) paymentLines(customer string) []string {
 	e.t.Helper()
 	var out []string
-	q := checkout.PageQuery{Limit: 1}
-	for {
-		p, err := e.c.PaymentHistory(e.ctx, customer, q)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		for _, l := range p.Payments {
-			out = append(out, fmt.Sprintf("%s %s %s %s", l.Gateway, l.Outcome, l.Amount, l.Currency))
-		}
-		if !p.More {
-			return out
-		}
-		q.After = p.Next
+	for _, l := range e.paymentRecords(customer) {
+		out = append(out, fmt.Sprintf("%s %s %s %s", l.Gateway, l.Outcome, l.Amount, l.Currency))
 	}
+	return out
 }
 
 func (e *env) invoiceLines(customer string) []string {

@@ -345,7 +345,7 @@ func parseMailAddress(invalid error, field, s string) (mail.Address, error) {
 	}
 	for i := 0; i < len(a.Address); i++ {
 		if c := a.Address[i]; c <= 0x20 || c >= 0x7f {
-			return mail.Address{}, fmt.Errorf("%w: %s address: only ASCII addresses are supported", invalid, field)
+			return mail.Address{}, fmt.Errorf("%w: %s address: only ASCII addresses without spaces are supported", invalid, field)
 		}
 	}
 	if err := checkHeaderValue(field, a.Name); err != nil {

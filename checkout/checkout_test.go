@@ -631,6 +631,11 @@ func (g *gatedNotifier) Send(_ context.Context, n checkout.Notification) error {
 // the customer gets it once; with no grace it sends it a second time.
 func TestSweepLeavesAnEmailBeingSent(t *testing.T) {
 	t.Parallel()
+	if _, err := checkout.New(checkout.Config{BaseURL: baseURL,
+		Provisioner: checkout.ProvisionerFunc(func(context.Context, checkout.ProvisionRequest) error { return nil })},
+		checkout.WithOutboxGrace(-time.Second)); !errors.Is(err, checkout.ErrInvalidConfig) {
+		t.Errorf("negative outbox grace: %v, want ErrInvalidConfig", err)
+	}
 	for _, tc := range []struct {
 		grace time.Duration
 		sends int
